@@ -1,0 +1,1 @@
+/* jser.c - placeholder until implemented. */

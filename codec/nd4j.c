@@ -1,0 +1,1 @@
+/* nd4j.c - placeholder until implemented. */

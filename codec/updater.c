@@ -1,0 +1,1 @@
+/* updater.c - placeholder until implemented. */

@@ -1,0 +1,1 @@
+/* zip.c - placeholder until implemented. */
