@@ -26,24 +26,44 @@ long dl_alloc_count(void);
 /* *r = a * b; false (and *r untouched) on overflow. */
 static inline bool size_mul_ok(size_t a, size_t b, size_t *r)
 {
-	return !__builtin_mul_overflow(a, b, r);
+	size_t t;
+
+	if (__builtin_mul_overflow(a, b, &t))
+		return false;
+	*r = t;
+	return true;
 }
 
 /* *r = a + b; false (and *r untouched) on overflow. */
 static inline bool size_add_ok(size_t a, size_t b, size_t *r)
 {
-	return !__builtin_add_overflow(a, b, r);
+	size_t t;
+
+	if (__builtin_add_overflow(a, b, &t))
+		return false;
+	*r = t;
+	return true;
 }
 
 /* Signed 64-bit variants for element counts. */
 static inline bool i64_mul_ok(int64_t a, int64_t b, int64_t *r)
 {
-	return !__builtin_mul_overflow(a, b, r);
+	int64_t t;
+
+	if (__builtin_mul_overflow(a, b, &t))
+		return false;
+	*r = t;
+	return true;
 }
 
 static inline bool i64_add_ok(int64_t a, int64_t b, int64_t *r)
 {
-	return !__builtin_add_overflow(a, b, r);
+	int64_t t;
+
+	if (__builtin_add_overflow(a, b, &t))
+		return false;
+	*r = t;
+	return true;
 }
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

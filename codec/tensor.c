@@ -150,10 +150,10 @@ float bf16_to_float(uint16_t b)
 double dtype_load_f64(enum dtype dt, const void *p)
 {
 	switch (dt) {
-	case DT_F32: { float v; memcpy(&v, p, 4); return v; }
+	case DT_F32: { float v; memcpy(&v, p, 4); return (double)v; }
 	case DT_F64: { double v; memcpy(&v, p, 8); return v; }
-	case DT_F16: { uint16_t v; memcpy(&v, p, 2); return half_to_float(v); }
-	case DT_BF16: { uint16_t v; memcpy(&v, p, 2); return bf16_to_float(v); }
+	case DT_F16: { uint16_t v; memcpy(&v, p, 2); return (double)half_to_float(v); }
+	case DT_BF16: { uint16_t v; memcpy(&v, p, 2); return (double)bf16_to_float(v); }
 	case DT_I8: return *(const int8_t *)p;
 	case DT_U8: return *(const uint8_t *)p;
 	case DT_BOOL: return *(const uint8_t *)p != 0;
