@@ -16,6 +16,12 @@
 
 #define ND4J_MAX_ELEMS ((int64_t)1 << 40) /* refuse absurd declared lengths */
 
+/* codec_nd4j_parse never returns -EAGAIN when given at least this many bytes: the worst
+ * case is "MIXED_DATA_TYPES" shape header (32) + rank-8 LONG shape info (160) + data mode
+ * (18) + length (8) + a 23-byte type name still to be refused (25). The longest header of
+ * an array it accepts (data_off) is 228 ("BFLOAT16" data, rank 8). */
+#define ND4J_MAX_HEADER_LEN 243
+
 /* Everything needed to write an array back byte-identically. */
 struct nd4j_fmt {
 	char shape_mode[24]; /* "JAVACPP", "LONG_SHAPE", "MIXED_DATA_TYPES", "DIRECT", "HEAP" */
