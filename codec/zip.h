@@ -29,6 +29,7 @@ struct zip_entry {
 	int index;       /* position in the central directory */
 };
 
+/* Made only by codec_zip_index: extraction uses private data allocated along with it. */
 struct zip_index {
 	char *path; /* archive path (owned) */
 	int n;
