@@ -11,6 +11,11 @@
 
 #define JSER_MAX_DEPTH 64
 
+/* Limits of the decoder (added by the jser module; all refusals are -EOVERFLOW). */
+#define JSER_MAX_NODES        (1L << 20)         /* objects, strings, descriptors, blocks */
+#define JSER_MAX_JSON         ((size_t)64 << 20) /* rendered JSON text */
+#define JSER_MAX_RENDER_DEPTH (4 * JSER_MAX_DEPTH) /* nesting reached through back-references */
+
 enum jser_view {
 	JSER_VIEW_STRING, /* java.lang.String: rendered as its UTF-8 text */
 	JSER_VIEW_BYTES,  /* byte[]: rendered as the bytes themselves */
@@ -23,7 +28,10 @@ enum jser_view {
  * {"class": "...", "fields": {...}} (superclass fields included, custom write data as
  * base64 blocks). Back-references resolved; cycles rendered as {"ref": handle}.
  * Errors: -EBADMSG (bad magic, truncated, unknown type code, depth > JSER_MAX_DEPTH),
- * -EOVERFLOW (absurd counts), -ENOMEM. *out owned by caller (dl_free). */
+ * -EOVERFLOW (absurd counts), -ENOMEM. *out owned by caller (dl_free).
+ * (Added:) also -ENOTSUP for a serialized exception (TC_EXCEPTION) or externalizable data
+ * written with stream protocol 1, and -EOVERFLOW past the JSER_MAX_* limits. The JSON view
+ * ends with a newline; jser.c's top comment lists how each kind of object is rendered. */
 int codec_jser_render(const uint8_t *buf, size_t len, enum jser_view *view, uint8_t **out,
 		      size_t *out_len, struct err *e);
 

@@ -8,7 +8,10 @@
 #include <stdint.h>
 
 #include "codec/err.h"
+#include "codec/nd4j.h"
 #include "codec/tensor.h"
+
+#define NORM_MAX_STATS 65536 /* inputs, outputs or map entries per normalizer (-EOVERFLOW) */
 
 enum norm_type {
 	NORM_STANDARDIZE,
@@ -27,6 +30,9 @@ enum norm_type {
 struct norm_stats {
 	int kind; /* 1 = standardize, 2 = min/max (MULTI_HYBRID numbering) */
 	struct tensor *a, *b;
+	/* How a and b were stored (added: needed for byte-identical encode). All-zero means
+	 * "not from a file": encode then writes variant C (MIXED_DATA_TYPES, LONG shape). */
+	struct nd4j_fmt fa, fb;
 };
 
 /* MULTI_HYBRID strategy: kind 0 none, 1 standardize, 2 min/max(min_range, max_range). */
@@ -41,7 +47,7 @@ struct normalizer {
 	bool fit_labels;
 	double target_min, target_max;            /* MIN_MAX, MULTI_MIN_MAX */
 	double min_range, max_range, max_pixel;   /* IMAGE_MIN_MAX */
-	int n_inputs, n_outputs;                  /* 1/1 for single types */
+	int n_inputs, n_outputs;                  /* single types: 1 and (fit_labels ? 1 : 0) */
 	struct norm_stats *inputs, *outputs;      /* owned arrays (NULL when none) */
 	/* MULTI_HYBRID */
 	int *input_idx, *output_idx;              /* stats map keys, owned */
@@ -52,13 +58,26 @@ struct normalizer {
 	/* CUSTOM: raw payload after the class name (owned) */
 	uint8_t *custom_payload;
 	size_t custom_len;
+	/* Added: the rest of the stream, kept raw so that encode is byte-identical.
+	 * IMAGE_VGG16 (no strategy exists): everything after the type name. Other types:
+	 * bytes after the strategy payload (Java ignores them; normally none). Owned. */
+	uint8_t *rest;
+	size_t rest_len;
+	/* Added: MULTI_STANDARDIZE / MULTI_MIN_MAX without fitLabels: the numOutputs word as
+	 * stored (Java writes -1 and ignores it). n_outputs is then 0. */
+	int32_t unfit_n_outputs;
 };
 
 const char *codec_norm_type_name(enum norm_type t); /* "STANDARDIZE", ... */
 
+/* Single types (STANDARDIZE, MIN_MAX) have n_inputs = 1 and n_outputs = fit_labels ? 1 : 0
+ * (outputs hold the label statistics); IMAGE_MIN_MAX, IMAGE_VGG16 and CUSTOM have none. */
+
 /* Decodes normalizer.bin. A stream that starts with the Java serialization magic ACED0005
  * (legacy form) is -ENOTSUP with "legacy Java-serialized normalizer". Truncated or
- * malformed input -EBADMSG naming the field. *out owned (codec_norm_free). */
+ * malformed input -EBADMSG naming the field. *out owned (codec_norm_free).
+ * (Added:) a version other than 1 is -ENOTSUP; counts that the remaining bytes cannot hold
+ * or above NORM_MAX_STATS are -EOVERFLOW; errors inside an ND4J array keep its code. */
 int codec_norm_decode(const uint8_t *buf, size_t len, struct normalizer **out, struct err *e);
 
 /* Writes the NormalizerSerializer form; byte-identical for anything decoded. */
