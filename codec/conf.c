@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "codec/alloc.h"
+#include "codec/sbuf.h"
 #include "codec/conf_int.h"
 
 /* ------------------------------------------------------------------ small helpers */
@@ -223,73 +224,13 @@ int cj_strv(struct conf_ctx *c, json_t *o, const char *key, char ***out, int *n)
 
 /* ------------------------------------------------------------------ compact dump */
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	size_t need;
-
-	if (b->oom || !size_add_ok(b->len, n + 1, &need))
-		goto oom;
-	if (need > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *np;
-
-		while (cap < need)
-			if (!size_mul_ok(cap, 2, &cap))
-				goto oom;
-		np = dl_realloc(b->p, cap);
-		if (!np)
-			goto oom;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return;
-oom:
-	b->oom = true;
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void sb_json_string(struct sbuf *b, const char *s, size_t n)
-{
-	char esc[8];
-
-	sb_put(b, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)ch;
-			sb_put(b, esc, 2);
-		} else if (ch < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", ch);
-			sb_put(b, esc, 6);
-		} else {
-			sb_put(b, (const char *)&s[i], 1);
-		}
-	}
-	sb_put(b, "\"", 1);
-}
-
 /* Shortest "%.Ng" that reads back as the same double, as Java's Double.toString does. */
 static void sb_real(struct sbuf *b, double d)
 {
 	char s[40];
 
 	if (!isfinite(d)) {
-		sb_str(b, isnan(d) ? "\"NaN\"" : d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+		sb_puts(b, isnan(d) ? "\"NaN\"" : d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
 		return;
 	}
 	for (int prec = 15; prec <= 17; prec++) {
@@ -299,7 +240,7 @@ static void sb_real(struct sbuf *b, double d)
 	}
 	if (!strpbrk(s, ".eEni"))
 		strcat(s, ".0");
-	sb_str(b, s);
+	sb_puts(b, s);
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -319,7 +260,7 @@ static void sb_json(struct sbuf *b, json_t *v, bool sort)
 		void *it;
 
 		if (n && !keys) {
-			b->oom = true;
+			b->rc = -ENOMEM;
 			return;
 		}
 		for (it = json_object_iter(v); it; it = json_object_iter_next(v, it))
@@ -330,7 +271,7 @@ static void sb_json(struct sbuf *b, json_t *v, bool sort)
 		for (i = 0; i < n; i++) {
 			if (i)
 				sb_put(b, ",", 1);
-			sb_json_string(b, keys[i], strlen(keys[i]));
+			sb_json_str(b, keys[i], strlen(keys[i]));
 			sb_put(b, ":", 1);
 			sb_json(b, json_object_get(v, keys[i]), sort);
 		}
@@ -348,23 +289,23 @@ static void sb_json(struct sbuf *b, json_t *v, bool sort)
 		sb_put(b, "]", 1);
 		break;
 	case JSON_STRING:
-		sb_json_string(b, json_string_value(v), json_string_length(v));
+		sb_json_str(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		sb_str(b, num);
+		sb_puts(b, num);
 		break;
 	case JSON_REAL:
 		sb_real(b, json_real_value(v));
 		break;
 	case JSON_TRUE:
-		sb_str(b, "true");
+		sb_puts(b, "true");
 		break;
 	case JSON_FALSE:
-		sb_str(b, "false");
+		sb_puts(b, "false");
 		break;
 	default:
-		sb_str(b, "null");
+		sb_puts(b, "null");
 		break;
 	}
 }
@@ -374,7 +315,7 @@ int conf_dump(struct conf_ctx *c, json_t *v, bool sort_keys, char **out)
 	struct sbuf b = { 0 };
 
 	sb_json(&b, v, sort_keys);
-	if (b.oom || !b.p) {
+	if (b.rc || !b.p) {
 		dl_free(b.p);
 		return err_set(c->e, -ENOMEM, "out of memory");
 	}

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "codec/alloc.h"
+#include "codec/sbuf.h"
 
 enum {
 	TC_NULL = 0x70,
@@ -931,67 +932,8 @@ static int rd_content(struct jrd *r, int depth, struct jnode **out)
 
 /* ------------------------------------------------------------------ rendering */
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	struct err *e;
-	int rc;
-};
-
-static int sb_grow(struct sbuf *b, size_t add)
-{
-	size_t need, cap;
-	char *p;
-
-	if (b->rc)
-		return b->rc;
-	if (!size_add_ok(b->len, add, &need) || need > JSER_MAX_JSON) {
-		b->rc = err_set(b->e, -EOVERFLOW, "rendered json exceeds %zu bytes", JSER_MAX_JSON);
-		return b->rc;
-	}
-	if (need + 1 <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 256;
-	while (cap < need + 1)
-		cap *= 2;
-	if (cap > JSER_MAX_JSON + 1)
-		cap = JSER_MAX_JSON + 1;
-	p = dl_realloc(b->p, cap);
-	if (!p) {
-		b->rc = err_set(b->e, -ENOMEM, "out of memory");
-		return b->rc;
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-static void sb_put(struct sbuf *b, const void *s, size_t n)
-{
-	if (sb_grow(b, n))
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
+/* Every text buffer of the renderer is capped at JSER_MAX_JSON bytes. */
+#define JSER_SBUF(err) { .e = (err), .max = JSER_MAX_JSON, .what = "rendered json" }
 
 /* JSON string from WTF-8: escapes quotes, backslashes, controls and lone surrogates. */
 static void sb_jstr(struct sbuf *b, const char *s, size_t n)
@@ -1042,47 +984,11 @@ static void sb_jstr(struct sbuf *b, const char *s, size_t n)
 	sb_put(b, "\"", 1);
 }
 
-static void sb_double(struct sbuf *b, double d, bool is_float)
-{
-	if (isnan(d))
-		sb_puts(b, "\"NaN\"");
-	else if (isinf(d))
-		sb_puts(b, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-	else if (is_float)
-		sb_printf(b, "%.9g", d);
-	else
-		sb_printf(b, "%.17g", d);
-}
-
-static void sb_base64(struct sbuf *b, const uint8_t *p, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		char q[4] = { tab[p[i] >> 2], tab[(p[i] & 3) << 4 | p[i + 1] >> 4],
-			      tab[(p[i + 1] & 15) << 2 | p[i + 2] >> 6], tab[p[i + 2] & 63] };
-
-		sb_put(b, q, 4);
-	}
-	if (n - i == 1) {
-		char q[4] = { tab[p[i] >> 2], tab[(p[i] & 3) << 4], '=', '=' };
-
-		sb_put(b, q, 4);
-	} else if (n - i == 2) {
-		char q[4] = { tab[p[i] >> 2], tab[(p[i] & 3) << 4 | p[i + 1] >> 4],
-			      tab[(p[i + 1] & 15) << 2], '=' };
-
-		sb_put(b, q, 4);
-	}
-}
-
 /* char[] / Character: UTF-16 units to a JSON string. */
 static void sb_utf16(struct sbuf *b, const uint8_t *raw, int32_t n)
 {
 	char buf[8];
-	struct sbuf t = { .e = b->e };
+	struct sbuf t = JSER_SBUF(b->e);
 
 	for (int32_t i = 0; i < n; i++) {
 		uint32_t u = (uint32_t)be(raw + 2 * (size_t)i, 2);
@@ -1146,10 +1052,10 @@ static void render_prim(struct sbuf *b, const struct jval *v)
 		break;
 	}
 	case 'F':
-		sb_double(b, (double)v->u.f, true);
+		sb_json_num(b, (double)v->u.f, true);
 		break;
 	case 'D':
-		sb_double(b, v->u.d, false);
+		sb_json_num(b, v->u.d, false);
 		break;
 	default:
 		sb_printf(b, "%" PRId64, v->u.i);
@@ -1309,7 +1215,7 @@ static int render_map(struct sbuf *b, struct jnode **items, size_t n, int depth)
 		if (items[i] && items[i]->kind == JK_STRING) {
 			render(b, items[i], depth + 1);
 		} else {
-			struct sbuf t = { .e = b->e };
+			struct sbuf t = JSER_SBUF(b->e);
 
 			render(&t, items[i], depth + 1);
 			if (t.rc)
@@ -1441,7 +1347,7 @@ static int render_generic(struct sbuf *b, struct jnode *n, int depth)
 				sb_put(b, ",", 1);
 			first = false;
 			if (name_dup(names, nnames, fd->name)) {
-				struct sbuf t = { .e = b->e };
+				struct sbuf t = JSER_SBUF(b->e);
 
 				sb_puts(&t, d->desc.name);
 				sb_put(&t, ".", 1);
@@ -1622,7 +1528,7 @@ int codec_jser_render(const uint8_t *buf, size_t len, enum jser_view *view, uint
 		*out_len = n;
 		*view = JSER_VIEW_BYTES;
 	} else {
-		struct sbuf b = { .e = e };
+		struct sbuf b = JSER_SBUF(e);
 
 		render(&b, top, 0);
 		sb_put(&b, "\n", 1);

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "codec/alloc.h"
+#include "codec/sbuf.h"
 
 #define HEADER		"NORMALIZER"
 #define MIN_ARRAY_BYTES 16 /* lower bound of one encoded ND4J array (two buffer headers) */
@@ -755,112 +756,26 @@ int codec_norm_encode(const struct normalizer *n, uint8_t **out, size_t *len, st
 
 /* ------------------------------------------------------------------ JSON */
 
-struct sb {
-	char *p;
-	size_t len, cap;
-	int rc;
-	struct err *e;
-};
-
-static void sb_put(struct sb *b, const char *s, size_t n)
+/* A JSON string of ASCII-ish bytes (class names). */
+static void sb_str(struct sbuf *b, const char *s)
 {
-	if (b->rc)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = dl_realloc(b->p, cap);
-		if (!p) {
-			b->rc = nomem(b->e);
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	sb_json_str(b, s, strlen(s));
 }
 
-static void sb_puts(struct sb *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(struct sb *b, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-/* A JSON string of ASCII-ish bytes (class names): escapes quotes, backslashes, controls. */
-static void sb_str(struct sb *b, const char *s)
-{
-	sb_put(b, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			sb_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			sb_printf(b, "\\u%04x", c);
-		else
-			sb_put(b, s, 1);
-	}
-	sb_put(b, "\"", 1);
-}
-
-static void sb_key(struct sb *b, const char *k)
+static void sb_key(struct sbuf *b, const char *k)
 {
 	sb_printf(b, ",\"%s\":", k);
 }
 
-static void sb_num(struct sb *b, double d, bool is_float)
+/* Base64 as a JSON string. */
+static void sb_base64_str(struct sbuf *b, const uint8_t *p, size_t n)
 {
-	if (isnan(d))
-		sb_puts(b, "\"NaN\"");
-	else if (isinf(d))
-		sb_puts(b, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-	else if (is_float)
-		sb_printf(b, "%.9g", d);
-	else
-		sb_printf(b, "%.17g", d);
-}
-
-static void sb_base64(struct sb *b, const uint8_t *p, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 	sb_put(b, "\"", 1);
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16;
-		char q[4];
-
-		if (i + 1 < n)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		q[0] = tab[v >> 18];
-		q[1] = tab[v >> 12 & 63];
-		q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
-		q[3] = i + 2 < n ? tab[v & 63] : '=';
-		sb_put(b, q, 4);
-	}
+	sb_base64(b, p, n);
 	sb_put(b, "\"", 1);
 }
 
-static void sb_elem(struct sb *b, const struct tensor *t, int64_t off)
+static void sb_elem(struct sbuf *b, const struct tensor *t, int64_t off)
 {
 	const uint8_t *p =
 		(const uint8_t *)t->data + (size_t)off * tensor_dtype_info[t->dtype].size;
@@ -870,19 +785,19 @@ static void sb_elem(struct sb *b, const struct tensor *t, int64_t off)
 		float f;
 
 		memcpy(&f, p, 4);
-		sb_num(b, (double)f, true);
+		sb_json_num(b, (double)f, true);
 		break;
 	}
 	case DT_F64: {
 		double d;
 
 		memcpy(&d, p, 8);
-		sb_num(b, d, false);
+		sb_json_num(b, d, false);
 		break;
 	}
 	case DT_F16:
 	case DT_BF16:
-		sb_num(b, dtype_load_f64(t->dtype, p), true);
+		sb_json_num(b, dtype_load_f64(t->dtype, p), true);
 		break;
 	case DT_I64: {
 		int64_t v;
@@ -904,7 +819,7 @@ static void sb_elem(struct sb *b, const struct tensor *t, int64_t off)
 }
 
 /* Nested lists by shape, elements addressed through the strides. */
-static void sb_dims(struct sb *b, const struct tensor *t, int d, int64_t off)
+static void sb_dims(struct sbuf *b, const struct tensor *t, int d, int64_t off)
 {
 	if (d == t->rank) {
 		sb_elem(b, t, off);
@@ -919,7 +834,7 @@ static void sb_dims(struct sb *b, const struct tensor *t, int d, int64_t off)
 	sb_put(b, "]", 1);
 }
 
-static void sb_tensor(struct sb *b, const char *key, const struct tensor *t)
+static void sb_tensor(struct sbuf *b, const char *key, const struct tensor *t)
 {
 	if (key)
 		sb_key(b, key);
@@ -931,7 +846,7 @@ static void sb_tensor(struct sb *b, const char *key, const struct tensor *t)
 }
 
 /* {"mean":..,"std":..} or {"min":..,"max":..} (first: no leading comma) */
-static void sb_stats_fields(struct sb *b, const struct norm_stats *s)
+static void sb_stats_fields(struct sbuf *b, const struct norm_stats *s)
 {
 	bool mm = s->kind == 2;
 
@@ -940,7 +855,7 @@ static void sb_stats_fields(struct sb *b, const struct norm_stats *s)
 	sb_tensor(b, mm ? "max" : "std", s->b);
 }
 
-static void sb_stats_list(struct sb *b, const char *key, int n, const struct norm_stats *s,
+static void sb_stats_list(struct sbuf *b, const char *key, int n, const struct norm_stats *s,
 			  const int *idx)
 {
 	sb_key(b, key);
@@ -957,18 +872,18 @@ static void sb_stats_list(struct sb *b, const char *key, int n, const struct nor
 }
 
 /* Strategy members after an opening brace (no leading comma). */
-static void sb_strategy_fields(struct sb *b, const struct norm_strategy *s)
+static void sb_strategy_fields(struct sbuf *b, const struct norm_strategy *s)
 {
 	sb_printf(b, "\"strategy\":\"%s\"", s->kind == 2 ? "MIN_MAX" : "STANDARDIZE");
 	if (s->kind == 2) {
 		sb_puts(b, ",\"minRange\":");
-		sb_num(b, s->min_range, false);
+		sb_json_num(b, s->min_range, false);
 		sb_puts(b, ",\"maxRange\":");
-		sb_num(b, s->max_range, false);
+		sb_json_num(b, s->max_range, false);
 	}
 }
 
-static void sb_strategy(struct sb *b, const char *key, const struct norm_strategy *s)
+static void sb_strategy(struct sbuf *b, const char *key, const struct norm_strategy *s)
 {
 	sb_key(b, key);
 	if (!s->kind) {
@@ -980,7 +895,7 @@ static void sb_strategy(struct sb *b, const char *key, const struct norm_strateg
 	sb_put(b, "}", 1);
 }
 
-static void sb_strategy_list(struct sb *b, const char *key, int n, const int *idx,
+static void sb_strategy_list(struct sbuf *b, const char *key, int n, const int *idx,
 			     const struct norm_strategy *s)
 {
 	sb_key(b, key);
@@ -996,25 +911,25 @@ static void sb_strategy_list(struct sb *b, const char *key, int n, const int *id
 	sb_put(b, "]", 1);
 }
 
-static void sb_double_key(struct sb *b, const char *key, double d)
+static void sb_double_key(struct sbuf *b, const char *key, double d)
 {
 	sb_key(b, key);
-	sb_num(b, d, false);
+	sb_json_num(b, d, false);
 }
 
-static void sb_payload(struct sb *b, const uint8_t *p, size_t n)
+static void sb_payload(struct sbuf *b, const uint8_t *p, size_t n)
 {
 	sb_key(b, "payloadBytes");
 	sb_printf(b, "%zu", n);
 	if (n) {
 		sb_key(b, "payload");
-		sb_base64(b, p, n);
+		sb_base64_str(b, p, n);
 	}
 }
 
 int codec_norm_to_json(const struct normalizer *n, char **out, size_t *len, struct err *e)
 {
-	struct sb b = { .e = e };
+	struct sbuf b = { .e = e };
 	bool mm;
 
 	if ((unsigned)n->type >= NORM__COUNT)

@@ -18,6 +18,7 @@
 #include "codec/jser.h"
 #include "codec/log.h"
 #include "codec/numfmt.h"
+#include "codec/sbuf.h"
 #include "codec/sha256.h"
 
 /* ------------------------------------------------------------------ nodes */
@@ -192,66 +193,10 @@ static int render_dot(struct fs_ctx *ctx, struct node *n, uint8_t **out, size_t 
 	return codec_describe_dot(A(ctx)->model, (char **)out, len, e);
 }
 
-/* A growable text buffer for the renderers below. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int rc;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
+/* A JSON string literal of a NUL-terminated name from the archive. */
+static void sb_jname(struct sbuf *b, const char *s)
 {
-	va_list ap;
-	int k;
-
-	if (b->rc)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		k = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (k < 0) {
-			b->rc = -EINVAL;
-			return;
-		}
-		if (b->p && (size_t)k < b->cap - b->len) {
-			b->len += (size_t)k;
-			return;
-		}
-		{
-			size_t cap = (b->cap ? b->cap : 4096);
-			char *p;
-
-			while (cap < b->len + (size_t)k + 1)
-				cap *= 2;
-			p = dl_realloc(b->p, cap);
-			if (!p) {
-				b->rc = -ENOMEM;
-				return;
-			}
-			b->p = p;
-			b->cap = cap;
-		}
-	}
-}
-
-/* JSON string escaping for names that come from the archive. */
-static void sb_json_str(struct sbuf *b, const char *s)
-{
-	sb_printf(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			sb_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			sb_printf(b, "\\u%04x", c);
-		else
-			sb_printf(b, "%c", c);
-	}
-	sb_printf(b, "\"");
+	sb_json_str(b, s, strlen(s));
 }
 
 static int render_normalizer(struct fs_ctx *ctx, struct node *n, uint8_t **out, size_t *len,
@@ -269,7 +214,7 @@ static int render_normalizer(struct fs_ctx *ctx, struct node *n, uint8_t **out, 
 		return codec_norm_to_json(a->norm, (char **)out, len, e);
 	/* Not decodable as NormalizerSerializer: say why, and show a legacy Java object as a tree. */
 	sb_printf(&b, "{\n  \"type\": null,\n  \"error\": ");
-	sb_json_str(&b, err_str(&a->norm_err, msg, sizeof(msg)));
+	sb_jname(&b, err_str(&a->norm_err, msg, sizeof(msg)));
 	sb_printf(&b, ",\n  \"note\": \"normalizer.bin could not be decoded as a "
 		      "NormalizerSerializer stream; its bytes are unchanged at /normalizer.bin\"");
 	if (codec_zip_read_all(a->zip, a->norm_e, LOAD_MAX_NORM_BYTES, &raw, &raw_len, e) == 0 &&
@@ -388,14 +333,14 @@ static int manifest_text(struct fs_ctx *ctx, bool real, uint8_t **out, size_t *l
 	if (rc)
 		return rc;
 	sb_printf(&b, "{\n  \"archive\": ");
-	sb_json_str(&b, ctx->archive_name);
+	sb_jname(&b, ctx->archive_name);
 	sb_printf(&b, ",\n  \"networkType\": \"%s\",\n",
 		  m->type == NET_CG ? "ComputationGraph" : "MultiLayerNetwork");
 	sb_printf(&b, "  \"parameterCount\": %lld,\n", (long long)m->n_coeffs);
 	sb_printf(&b, "  \"dtype\": \"%s\",\n",
 		  a->has_coeffs ? tensor_dtype_info[a->coef.fmt.dtype].nd4j : "NONE");
 	sb_printf(&b, "  \"arrayVariant\": ");
-	sb_json_str(&b, a->has_coeffs ? codec_nd4j_variant_name(&a->coef.fmt) : "none");
+	sb_jname(&b, a->has_coeffs ? codec_nd4j_variant_name(&a->coef.fmt) : "none");
 	sb_printf(&b, ",\n  \"entries\": [");
 	for (int i = 0; i < a->zip->n; i++) {
 		const struct zip_entry *z = &a->zip->e[i];
@@ -409,7 +354,7 @@ static int manifest_text(struct fs_ctx *ctx, bool real, uint8_t **out, size_t *l
 			v = fs_lookup(ctx, p);
 		}
 		sb_printf(&b, "%s\n    {\"name\": ", i ? "," : "");
-		sb_json_str(&b, z->name);
+		sb_jname(&b, z->name);
 		sb_printf(&b, ", \"size\": %llu, \"compressedSize\": %llu, \"method\": %d, "
 			      "\"crc32\": \"%08x\"",
 			  (unsigned long long)z->size, (unsigned long long)z->csize, z->method,
@@ -424,7 +369,7 @@ static int manifest_text(struct fs_ctx *ctx, bool real, uint8_t **out, size_t *l
 		struct node *v = find_view(ctx, "params", p->key, ".npy");
 
 		sb_printf(&b, "%s\n    {\"key\": ", i ? "," : "");
-		sb_json_str(&b, p->key);
+		sb_jname(&b, p->key);
 		sb_printf(&b, ", \"shape\": ");
 		sb_shape(&b, p->rank, p->shape);
 		sb_printf(&b, ", \"order\": \"%c\", \"offset\": %lld, \"count\": %lld", p->order,

@@ -11,6 +11,7 @@
 #include "codec/alloc.h"
 #include "codec/err.h"
 #include "codec/model.h"
+#include "codec/sbuf.h"
 #include "codec/tensor.h"
 
 static void test_err_first_cause_wins(void **state)
@@ -149,6 +150,68 @@ static void test_name_tables_complete(void **state)
 	model_free(NULL);
 }
 
+static void test_sbuf(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} b64[] = { /* RFC 4648 section 10 */
+		{ "", "" },         { "f", "Zg==" },     { "fo", "Zm8=" },
+		{ "foo", "Zm9v" },  { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+		{ "foobar", "Zm9vYmFy" },
+	};
+	struct sbuf b = { 0 };
+	struct err e = { 0 };
+	char big[1000];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(b64); i++) {
+		memset(&b, 0, sizeof(b));
+		sb_puts(&b, "");
+		sb_base64(&b, (const uint8_t *)b64[i].in, strlen(b64[i].in));
+		assert_int_equal(b.rc, 0);
+		assert_string_equal(b.p ? b.p : "", b64[i].out);
+		sb_free(&b);
+	}
+	memset(&b, 0, sizeof(b));
+	sb_json_str(&b, "a\"b\\c\n\x01\xc3\xa9", 9);
+	assert_string_equal(b.p, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"");
+	sb_free(&b);
+	sb_json_num(&b, 0.1, false);
+	sb_puts(&b, " ");
+	sb_json_num(&b, (double)NAN, true);
+	sb_puts(&b, " ");
+	sb_json_num(&b, -(double)INFINITY, true);
+	assert_string_equal(b.p, "0.10000000000000001 \"NaN\" \"-Infinity\"");
+	sb_free(&b);
+	/* longer than the formatting fast path */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	sb_printf(&b, "<%s>", big);
+	assert_int_equal(b.len, sizeof(big) + 1);
+	assert_int_equal(b.p[0], '<');
+	assert_int_equal(b.p[b.len - 1], '>');
+	sb_free(&b);
+	/* the cap is sticky and reported once with the first cause */
+	b = (struct sbuf){ .max = 8, .what = "rendered json", .e = &e };
+	sb_puts(&b, "12345");
+	sb_puts(&b, "6789");
+	sb_puts(&b, "x");
+	assert_int_equal(b.rc, -EOVERFLOW);
+	assert_int_equal(e.code, -EOVERFLOW);
+	assert_string_equal(e.msg, "rendered json exceeds 8 bytes");
+	assert_string_equal(b.p, "12345");
+	sb_free(&b);
+	/* allocation failure */
+	err_clear(&e);
+	b = (struct sbuf){ .e = &e };
+	dl_alloc_fail_at(1);
+	sb_puts(&b, "abc");
+	dl_alloc_fail_at(0);
+	assert_int_equal(b.rc, -ENOMEM);
+	assert_string_equal(e.msg, "out of memory");
+	sb_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_strides_and_get),
 		cmocka_unit_test(test_dtype_table),
 		cmocka_unit_test(test_name_tables_complete),
+		cmocka_unit_test(test_sbuf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
