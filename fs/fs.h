@@ -114,6 +114,8 @@ struct node {
 	int64_t *ckpt;
 	int64_t n_ckpt;
 	int64_t ckpt_step; /* logical values between checkpoints (CSV_CKPT, or a row) */
+	pthread_mutex_t cur_lock; /* a hint: where the last read stopped (value, text offset) */
+	int64_t cur_i, cur_tpos;
 	char csv_head[256];
 	size_t csv_head_len;
 };

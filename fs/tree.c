@@ -46,6 +46,7 @@ static struct node *node_new(struct fs_ctx *ctx, struct node *parent, const char
 	n->parent = parent;
 	n->mtime = ctx->mtime;
 	pthread_mutex_init(&n->lock, NULL);
+	pthread_mutex_init(&n->cur_lock, NULL);
 	if (ctx->n_all == ctx->cap_all) {
 		size_t cap = ctx->cap_all ? ctx->cap_all * 2 : 64;
 		struct node **all = dl_realloc(ctx->all, cap * sizeof(*all));
@@ -754,6 +755,7 @@ void fs_tree_free(struct fs_ctx *ctx)
 		dl_free(n->text);
 		dl_free(n->ckpt);
 		pthread_mutex_destroy(&n->lock);
+		pthread_mutex_destroy(&n->cur_lock);
 		dl_free(n);
 	}
 	dl_free(ctx->all);

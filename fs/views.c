@@ -363,7 +363,8 @@ ssize_t fs_csv_read(struct node *n, char *buf, size_t len, off_t off, struct err
 	int64_t cols = csv_cols(s);
 	size_t pos = (size_t)off, done = 0;
 	const uint8_t *base;
-	int64_t lo, hi, i, tpos;
+	int64_t lo, hi, i, tpos, last_i, last_tpos;
+	bool complete = true; /* the last value handled was emitted whole */
 	struct walk w;
 	char tmp[40];
 
@@ -394,24 +395,51 @@ ssize_t fs_csv_read(struct node *n, char *buf, size_t len, off_t off, struct err
 	}
 	i = lo * n->ckpt_step;
 	tpos = n->ckpt[lo];
+	/* a sequential reader continues where the previous read stopped */
+	pthread_mutex_lock(&n->cur_lock);
+	if (n->cur_tpos <= (int64_t)pos && n->cur_tpos > tpos) {
+		i = n->cur_i;
+		tpos = n->cur_tpos;
+	}
+	pthread_mutex_unlock(&n->cur_lock);
+
 	base = s->blob->data + s->data_off + (size_t)s->offset * isz;
 	walk_start(&w, s, i);
+	last_i = i;
+	last_tpos = tpos;
 	for (; i < s->count && done < len; i++, walk_next(&w)) {
-		int k = fmt_elem(s->dtype, base + (size_t)w.phys * isz, tmp);
+		char *dst = (size_t)tpos >= pos && len - done >= sizeof(tmp) ? buf + done : tmp;
+		int k = fmt_elem(s->dtype, base + (size_t)w.phys * isz, dst);
 		size_t from, take;
 
-		tmp[k++] = (i + 1) % cols == 0 ? '\n' : ',';
+		dst[k++] = (i + 1) % cols == 0 ? '\n' : ',';
+		last_i = i;
+		last_tpos = tpos;
+		if (dst != tmp) { /* formatted in place */
+			done += (size_t)k;
+			tpos += k;
+			continue;
+		}
 		if ((size_t)tpos + (size_t)k <= pos) {
 			tpos += k;
 			continue;
 		}
 		from = pos > (size_t)tpos ? pos - (size_t)tpos : 0;
 		take = (size_t)k - from;
-		if (take > len - done)
+		complete = take <= len - done;
+		if (!complete)
 			take = len - done;
 		memcpy(buf + done, tmp + from, take);
 		done += take;
 		tpos += k;
 	}
+	if (complete) { /* stopped on a value boundary: the next read starts at value i */
+		last_i = i;
+		last_tpos = tpos;
+	}
+	pthread_mutex_lock(&n->cur_lock);
+	n->cur_i = last_i;
+	n->cur_tpos = last_tpos;
+	pthread_mutex_unlock(&n->cur_lock);
 	return (ssize_t)done;
 }

@@ -67,6 +67,32 @@ flat = read_array(zipfile.ZipFile('$B').read('coefficients.bin')).reshape(-1)
 w = numpy.load('$WORK/b/params/0_W.npy')
 assert numpy.array_equal(w.reshape(-1, order='F'), flat[:w.size]), 'values differ'
 " && ok "large view equals independent decode" || fail "large view values"
+	# the CSV view reads the same with any chunk size, sequentially or at random offsets
+	$PY -c "
+import os, random, numpy
+p = '$WORK/b/params/0_W.csv'
+whole = open(p, 'rb').read()
+assert len(whole) == os.path.getsize(p)
+for chunk in (1, 7, 4093, 131072):
+    fd = os.open(p, os.O_RDONLY)
+    parts, off = [], 0
+    while off < len(whole) and (chunk > 1 or off < 20000):
+        b = os.pread(fd, chunk, off)
+        parts.append(b)
+        off += len(b)
+    os.close(fd)
+    got = b''.join(parts)
+    assert got == whole[:len(got)], chunk
+rnd = random.Random(5)
+fd = os.open(p, os.O_RDONLY)
+for _ in range(300):
+    off, n = rnd.randrange(len(whole)), rnd.randrange(1, 70000)
+    assert os.pread(fd, n, off) == whole[off:off + n], (off, n)
+os.close(fd)
+w = numpy.load('$WORK/b/params/0_W.npy')
+c = numpy.loadtxt(p, delimiter=',', dtype=numpy.float32)
+assert numpy.array_equal(c, w)
+" && ok "csv view: any chunk size and random offsets agree; values equal the npy" || fail "csv reads"
 	unmount_model "$WORK/b"
 else
 	echo "note: java missing; concurrent large-view check not run"
