@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Writes the shortest decimal string that strtof() parses back to exactly v (no NUL).
- * "nan", "inf", "-inf", "-0" for the specials; plain notation for 1e-5 <= |v| < 1e9,
- * else "1.5e-07" style. Returns the length (<= 16). */
+/* Writes the shortest decimal string that parses back to exactly v both with strtof() and
+ * with strtod() then a cast to float (numpy's and Python's way; for the two floats
+ * +-0x15ae43fd the shortest string fails the latter, and one digit more is written). No NUL.
+ * "nan", "inf", "-inf", "-0" for the specials; plain notation when the printed decimal is
+ * within [1e-5, 1e9), else "1.5e-07" style. Returns the length (<= 16). */
 int numfmt_f32(float v, char *buf);
 
 /* Same for doubles and strtod(); returns the length (<= 25). */
@@ -23,7 +25,9 @@ int numfmt_f64_len(double v);
 /* Builds a NumPy .npy header (format 1.0, or 2.0 when the dict exceeds 65535 bytes):
  * magic, version, header length, "{'descr': descr, 'fortran_order': ..., 'shape': (...), }"
  * padded with spaces and a final '\n' so that the total is a multiple of 64.
- * Returns the total header length; writes into buf only if it fits in cap. */
+ * descr is unquoted ("<f4"). Returns the total header length and writes into buf only if
+ * it fits in cap; returns 0 for a NULL descr, a negative rank, a NULL shape with rank > 0 or
+ * a header over 4 GiB. */
 size_t npy_header(char *buf, size_t cap, const char *descr, bool fortran, int rank,
 		  const int64_t *shape);
 

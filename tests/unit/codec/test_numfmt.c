@@ -6,8 +6,9 @@
  * numpy's own .npy writer and reader run through /usr/bin/python3.
  *
  * NUMFMT_FULL=1 in the environment runs the full-size checks (see struct sizes) and the round
- * trip over all 2^32 floats (minutes); NUMFMT_FULL=2 adds the brute-force shortest/closest
- * check over all 2^32 (hours). NUMFMT_TEST=pattern runs only the matching tests.
+ * trip over all 2^32 floats (~15 min); NUMFMT_FULL=2 adds the brute-force shortest/closest
+ * check over all 2^32 (hours; NUMFMT_RANGE=lo:hi in hex limits both to a range of bit
+ * patterns). NUMFMT_TEST=pattern runs only the matching tests.
  */
 /* cmocka needs these first, in this order */
 /* clang-format off */
@@ -59,7 +60,7 @@ static const struct sizes sizes_default = { 9973, 327685, 20000, 30000 };
 #elif defined(__OPTIMIZE__)
 static const struct sizes sizes_default = { 193, 4297, 200000, 400000 };
 #else
-static const struct sizes sizes_default = { 389, 8599, 100000, 200000 };
+static const struct sizes sizes_default = { 509, 12011, 80000, 150000 };
 #endif
 static struct sizes sz;
 
