@@ -27,38 +27,9 @@
 #include "codec/alloc.h"
 #include "codec/err.h"
 #include "codec/jser.h"
-
-#define FIXTURES DLFS_SRC_DIR "/tests/data/good/java/"
+#include "tests/unit/codec/test_util.h"
 
 /* ------------------------------------------------------------------ helpers */
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	b = malloc((size_t)n + 1);
-	assert_non_null(b);
-	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
-
-static uint8_t *fixture(const char *name, const char *ext, size_t *len)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), FIXTURES "%s%s", name, ext);
-	return read_file(path, len);
-}
 
 /* Hex string (spaces ignored) to bytes. */
 static size_t unhex(const char *h, uint8_t *out)
@@ -79,42 +50,11 @@ static size_t unhex(const char *h, uint8_t *out)
 	return n;
 }
 
-struct bb {
-	uint8_t *b;
-	size_t n, cap;
-};
-
-static void bb_raw(struct bb *b, const void *p, size_t n)
-{
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2 + 64;
-		b->b = realloc(b->b, b->cap);
-		assert_non_null(b->b);
-	}
-	memcpy(b->b + b->n, p, n);
-	b->n += n;
-}
-
-static void bb_be(struct bb *b, uint64_t v, unsigned size)
-{
-	uint8_t t[8];
-
-	for (unsigned i = 0; i < size; i++)
-		t[i] = (uint8_t)(v >> (8 * (size - 1 - i)));
-	bb_raw(b, t, size);
-}
-
 static void bb_hex(struct bb *b, const char *h)
 {
 	uint8_t t[512];
 
 	bb_raw(b, t, unhex(h, t));
-}
-
-static void bb_utf(struct bb *b, const char *s)
-{
-	bb_be(b, strlen(s), 2);
-	bb_raw(b, s, strlen(s));
 }
 
 /* Renders b->b and checks the error code and message. */
@@ -142,79 +82,6 @@ static uint8_t *render_ok(const uint8_t *buf, size_t len, enum jser_view want, s
 		fail_msg("render failed: %d %s", rc, e.msg);
 	assert_int_equal(v, want);
 	return out;
-}
-
-#include "tests/unit/codec/jsonread.h"
-/* Structural equality; objects compare unordered. float_mode: numbers are equal when they
- * round to the same float (for values the JVM held as float). */
-static bool jeq(const struct jv *a, const struct jv *b, bool float_mode, char *path, size_t plen)
-{
-	if (a->t != b->t)
-		goto differ;
-	switch (a->t) {
-	case 'n':
-		return true;
-	case 'b':
-		if (a->num != b->num)
-			goto differ;
-		return true;
-	case 'd':
-		if (a->num == b->num || (float_mode && (float)a->num == (float)b->num))
-			return true;
-		goto differ;
-	case 's':
-		if (a->slen != b->slen || memcmp(a->s, b->s, a->slen))
-			goto differ;
-		return true;
-	case 'a':
-		if (a->n != b->n)
-			goto differ;
-		for (size_t i = 0; i < a->n; i++) {
-			size_t l = strlen(path);
-
-			snprintf(path + l, plen - l, "[%zu]", i);
-			if (!jeq(&a->kids[i], &b->kids[i], float_mode, path, plen))
-				return false;
-			path[l] = '\0';
-		}
-		return true;
-	default:
-		if (a->n != b->n)
-			goto differ;
-		for (size_t i = 0; i < a->n; i++) {
-			size_t l = strlen(path), j;
-
-			snprintf(path + l, plen - l, ".%s", a->keys[i]);
-			for (j = 0; j < b->n; j++)
-				if (a->klen[i] == b->klen[j] &&
-				    !memcmp(a->keys[i], b->keys[j], a->klen[i]))
-					break;
-			if (j == b->n) {
-				print_message("missing key at %s\n", path);
-				return false;
-			}
-			if (!jeq(&a->kids[i], &b->kids[j], float_mode, path, plen))
-				return false;
-			path[l] = '\0';
-		}
-		return true;
-	}
-differ:
-	print_message("json differs at %s (type %c vs %c)\n", path[0] ? path : "top", a->t, b->t);
-	return false;
-}
-
-static void assert_json(const char *expected, const char *actual, bool float_mode)
-{
-	struct jv a, b;
-	char path[512] = "";
-
-	jload(expected, &a);
-	jload(actual, &b);
-	if (!jeq(&a, &b, float_mode, path, sizeof(path)))
-		fail_msg("expected %s\ngot      %s", expected, actual);
-	jfree(&a);
-	jfree(&b);
 }
 
 /* ------------------------------------------------------------------ fixtures */
@@ -275,7 +142,8 @@ static void test_fixtures(void **state)
 		} else {
 			exp[el] = '\0';
 			assert_int_equal(out[ol - 1], '\n');
-			assert_json((char *)exp, (char *)out, fixtures[i].float_mode);
+			assert_json((char *)exp, (char *)out,
+				    fixtures[i].float_mode ? JNUM_FLOAT : JNUM_EXACT);
 		}
 		dl_free(out);
 		free(ser);
@@ -328,34 +196,6 @@ static void test_truncated_prefixes(void **state)
 	}
 }
 
-/* Output of a shell command (must exit 0). */
-static char *run(const char *cmd, size_t *len)
-{
-	FILE *p = popen(cmd, "r");
-	char *b = NULL;
-	size_t n = 0, cap = 0;
-
-	assert_non_null(p);
-	for (;;) {
-		size_t r;
-
-		if (n + 1 >= cap) {
-			cap = cap ? cap * 2 : 4096;
-			b = realloc(b, cap);
-			assert_non_null(b);
-		}
-		r = fread(b + n, 1, cap - n - 1, p);
-		if (!r)
-			break;
-		n += r;
-	}
-	if (pclose(p) != 0)
-		fail_msg("command failed: %s", cmd);
-	b[n] = '\0';
-	*len = n;
-	return b;
-}
-
 /* mlp_objects.zip: a corpus archive after five ModelSerializer.addObjectToFile calls made by
  * the JVM; every objects/<key> renders as mlp_objects.expect says (key TAB value; byte[] in
  * hex). */
@@ -386,7 +226,7 @@ static void test_archive_objects(void **state)
 		ser = (uint8_t *)run(cmd, &sl);
 		assert_int_equal(codec_jser_render(ser, sl, &v, &out, &ol, &e), 0);
 		if (v == JSER_VIEW_JSON) {
-			assert_json(tab + 1, (char *)out, false);
+			assert_json(tab + 1, (char *)out, JNUM_EXACT);
 		} else if (v == JSER_VIEW_BYTES) {
 			char hex[256] = "";
 
@@ -455,7 +295,7 @@ static void test_format_examples_decode(void **state)
 		  "74 0001 61 74 0001 62 78",
 		  b);
 	out = render_ok(b, n, JSER_VIEW_JSON, &ol);
-	assert_json("{\"k\": \"v\", \"a\": \"b\"}", (char *)out, false);
+	assert_json("{\"k\": \"v\", \"a\": \"b\"}", (char *)out, JNUM_EXACT);
 	dl_free(out);
 }
 

@@ -28,71 +28,11 @@
 #include "codec/nd4j.h"
 #include "codec/norm.h"
 #include "codec/tensor.h"
+#include "tests/unit/codec/test_util.h"
 
-#define FIXTURES DLFS_SRC_DIR "/tests/data/good/java/"
-#define WILD	 DLFS_CORPUS_DIR "/wild/"
+#define WILD DLFS_CORPUS_DIR "/wild/"
 
 /* ------------------------------------------------------------------ helpers */
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	b = malloc((size_t)n + 1);
-	assert_non_null(b);
-	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	b[n] = 0;
-	*len = (size_t)n;
-	return b;
-}
-
-static uint8_t *fixture(const char *name, const char *ext, size_t *len)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), FIXTURES "%s%s", name, ext);
-	return read_file(path, len);
-}
-
-struct bb {
-	uint8_t *b;
-	size_t n, cap;
-};
-
-static void bb_raw(struct bb *b, const void *p, size_t n)
-{
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2 + 64;
-		b->b = realloc(b->b, b->cap);
-		assert_non_null(b->b);
-	}
-	memcpy(b->b + b->n, p, n);
-	b->n += n;
-}
-
-static void bb_be(struct bb *b, uint64_t v, unsigned size)
-{
-	uint8_t t[8];
-
-	for (unsigned i = 0; i < size; i++)
-		t[i] = (uint8_t)(v >> (8 * (size - 1 - i)));
-	bb_raw(b, t, size);
-}
-
-static void bb_utf(struct bb *b, const char *s)
-{
-	bb_be(b, strlen(s), 2);
-	bb_raw(b, s, strlen(s));
-}
 
 static void bb_f64(struct bb *b, double d)
 {
@@ -195,82 +135,6 @@ static float f32_at(const struct tensor *t, int i)
 	return f;
 }
 
-#include "tests/unit/codec/jsonread.h"
-/* Structural equality; objects compare unordered. With float_arrays, numbers inside arrays
- * (the statistics) are equal when they round to the same float: Java printed them with
- * Float.toString; scalars (doubles) must be equal exactly. */
-static bool jeq(const struct jv *a, const struct jv *b, bool float_arrays, bool in_array,
-		char *path, size_t plen)
-{
-	if (a->t != b->t)
-		goto differ;
-	switch (a->t) {
-	case 'n':
-		return true;
-	case 'b':
-		if (a->num != b->num)
-			goto differ;
-		return true;
-	case 'd':
-		if (a->num == b->num ||
-		    (float_arrays && in_array && (float)a->num == (float)b->num))
-			return true;
-		goto differ;
-	case 's':
-		if (a->slen != b->slen || memcmp(a->s, b->s, a->slen))
-			goto differ;
-		return true;
-	case 'a':
-		if (a->n != b->n)
-			goto differ;
-		for (size_t i = 0; i < a->n; i++) {
-			size_t l = strlen(path);
-
-			snprintf(path + l, plen - l, "[%zu]", i);
-			if (!jeq(&a->kids[i], &b->kids[i], float_arrays, true, path, plen))
-				return false;
-			path[l] = '\0';
-		}
-		return true;
-	default:
-		if (a->n != b->n)
-			goto differ;
-		for (size_t i = 0; i < a->n; i++) {
-			size_t l = strlen(path), j;
-
-			snprintf(path + l, plen - l, ".%s", a->keys[i]);
-			for (j = 0; j < b->n; j++)
-				if (a->klen[i] == b->klen[j] &&
-				    !memcmp(a->keys[i], b->keys[j], a->klen[i]))
-					break;
-			if (j == b->n) {
-				print_message("missing key at %s\n", path);
-				return false;
-			}
-			if (!jeq(&a->kids[i], &b->kids[j], float_arrays, false, path, plen))
-				return false;
-			path[l] = '\0';
-		}
-		return true;
-	}
-differ:
-	print_message("json differs at %s\n", path[0] ? path : "top");
-	return false;
-}
-
-static void assert_json(const char *expected, const char *actual, bool float_arrays)
-{
-	struct jv a, b;
-	char path[512] = "";
-
-	jload(expected, &a);
-	jload(actual, &b);
-	if (!jeq(&a, &b, float_arrays, false, path, sizeof(path)))
-		fail_msg("expected %s\ngot      %s", expected, actual);
-	jfree(&a);
-	jfree(&b);
-}
-
 /* ------------------------------------------------------------------ Java fixtures */
 
 static const struct {
@@ -328,7 +192,8 @@ static void test_fixtures(void **state)
 		assert_int_equal(n->fit_labels, fixtures[i].fit);
 		assert_int_equal(n->rest_len, 0);
 		got = to_json(n);
-		assert_json(want, got, fixtures[i].float_arrays);
+		assert_json(want, got,
+			    fixtures[i].float_arrays ? JNUM_FLOAT_IN_ARRAYS : JNUM_EXACT);
 		assert_roundtrip(n, bin, bl, fixtures[i].name);
 		dl_free(got);
 		codec_norm_free(n);
@@ -488,32 +353,12 @@ static uint8_t *wild_normalizer(const char *zip, size_t *len)
 {
 	char cmd[1024];
 	struct stat st;
-	uint8_t *b = NULL;
-	size_t n = 0, cap = 0;
-	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), WILD "%s", zip);
 	if (stat(cmd, &st))
 		return NULL;
 	snprintf(cmd, sizeof(cmd), "unzip -p '" WILD "%s' normalizer.bin", zip);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	for (;;) {
-		size_t r;
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			b = realloc(b, cap);
-			assert_non_null(b);
-		}
-		r = fread(b + n, 1, cap - n, p);
-		if (!r)
-			break;
-		n += r;
-	}
-	assert_int_equal(pclose(p), 0);
-	*len = n;
-	return b;
+	return (uint8_t *)run(cmd, len);
 }
 
 static void test_wild(void **state)

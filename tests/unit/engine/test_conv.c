@@ -18,152 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "codec/load.h"
 #include "codec/nd4j.h"
 #include "codec/zip.h"
 #include "engine/engine.h"
 #include "engine/engine_int.h"
-
-/* ------------------------------------------------------------------ fixture */
-
-#define FX_MAX_W 4
-
-struct fx {
-	char name[32];
-	struct model m;
-	struct layer c;
-	struct param ps[FX_MAX_W];
-	char keys[FX_MAX_W][16];
-	float *pv[FX_MAX_W];
-	struct elayer l;
-	const struct eng_impl *impl;
-	float *out, *scratch;
-	struct err e;
-};
-
-static void fx_init(struct fx *f, enum layer_kind k, const char *name)
-{
-	memset(f, 0, sizeof(*f));
-	snprintf(f->name, sizeof(f->name), "%s", name);
-	f->m.has_dtype = true;
-	f->c.kind = k;
-	f->c.name = f->name;
-	f->c.n_in = f->c.n_out = -1;
-	f->c.has_bias = true;
-	f->c.act.kind = ACT_IDENTITY;
-	for (int i = 0; i < 3; i++)
-		f->c.act.p[i] = (double)NAN; /* no activation parameters */
-	f->c.nd = k == LK_CONV1D ? 1 : k == LK_CONV3D ? 3 : 2;
-	for (int i = 0; i < 3; i++) {
-		f->c.stride[i] = f->c.dilation[i] = 1;
-		f->c.kernel[i] = 1;
-	}
-	f->c.depth_mult = 1;
-	f->l.conf = &f->c;
-	f->l.model = &f->m;
-}
-
-/* Adds parameter `key` with n values copied from v (NULL: the ramp 1, 2, ...). */
-static void fx_param(struct fx *f, const char *key, const float *v, int64_t n)
-{
-	int i = f->l.n_w++;
-
-	assert_true(i < FX_MAX_W);
-	snprintf(f->keys[i], sizeof(f->keys[i]), "%s", key);
-	f->ps[i].key = f->keys[i];
-	f->ps[i].short_key = f->keys[i];
-	f->ps[i].rank = 2;
-	f->ps[i].shape[0] = 1;
-	f->ps[i].shape[1] = n;
-	f->ps[i].order = 'c';
-	f->ps[i].count = n;
-	f->pv[i] = calloc((size_t)n, sizeof(float));
-	assert_non_null(f->pv[i]);
-	for (int64_t j = 0; j < n; j++)
-		f->pv[i][j] = v ? v[j] : (float)(j + 1);
-	f->l.w[i] = f->pv[i];
-	f->l.wp[i] = &f->ps[i];
-}
-
-/* bind + infer for an input of the given shape; allocates out and scratch on success. */
-static int fx_plan(struct fx *f, int rank, const int64_t *shape)
-{
-	const struct eng_impl *tab[LK__COUNT] = { 0 };
-	int rc = 0;
-
-	eng_register_conv(tab);
-	f->impl = tab[f->c.kind];
-	assert_non_null(f->impl);
-	if (f->impl->bind && !f->l.priv)
-		rc = f->impl->bind(&f->l, &f->e);
-	if (rc)
-		return rc;
-	f->l.in.rank = rank;
-	for (int i = 0; i < rank; i++)
-		f->l.in.d[i] = shape[i];
-	rc = f->impl->infer(&f->l, &f->e);
-	if (rc)
-		return rc;
-	free(f->out);
-	free(f->scratch);
-	f->out = calloc((size_t)eshape_numel(&f->l.out), sizeof(float));
-	f->scratch = calloc(f->l.scratch + 1, sizeof(float));
-	assert_non_null(f->out);
-	assert_non_null(f->scratch);
-	return 0;
-}
-
-static void fx_run(struct fx *f, const float *in)
-{
-	f->impl->forward(&f->l, in, f->out, f->scratch);
-}
-
-static void fx_free(struct fx *f)
-{
-	if (f->impl && f->impl->free_priv)
-		f->impl->free_priv(&f->l);
-	for (int i = 0; i < f->l.n_w; i++)
-		free(f->pv[i]);
-	free(f->out);
-	free(f->scratch);
-}
-
-static void set3(int64_t *a, int64_t x, int64_t y, int64_t z)
-{
-	a[0] = x;
-	a[1] = y;
-	a[2] = z;
-}
-
-static void expect_shape(const struct fx *f, int rank, const int64_t *d)
-{
-	assert_int_equal(f->l.out.rank, rank);
-	for (int i = 0; i < rank; i++)
-		assert_int_equal(f->l.out.d[i], d[i]);
-}
-
-static void expect_vals(const float *got, const float *want, int64_t n, double tol)
-{
-	for (int64_t i = 0; i < n; i++)
-		if (fabs((double)got[i] - (double)want[i]) > tol) {
-			print_error("value %lld: got %.9g, want %.9g\n", (long long)i,
-				    (double)got[i], (double)want[i]);
-			fail();
-		}
-}
-
-static void expect_err(struct fx *f, int rank, const int64_t *shape, int code, const char *msg)
-{
-	int rc = fx_plan(f, rank, shape);
-
-	if (rc != code || strcmp(f->e.msg, msg) != 0) {
-		print_error("rc %d (want %d), message '%s'\n          want '%s'\n", rc, code,
-			    f->e.msg, msg);
-		fail();
-	}
-}
+#include "tests/unit/engine/layer_fixture.h"
 
 /* ------------------------------------------------------------------ hand-computed cases */
 
@@ -188,7 +49,7 @@ static void test_conv2d_truncate(void **state)
 	assert_int_equal(fx_plan(&f, 4, in), 0);
 	expect_shape(&f, 4, od);
 	fx_run(&f, ramp9);
-	expect_vals(f.out, want, 4, 1e-5);
+	expect_close(f.out, want, 4, 1e-5, 0);
 	fx_free(&f);
 }
 
@@ -217,7 +78,7 @@ static void test_conv2d_same_even_kernel(void **state)
 	assert_int_equal(fx_plan(&f, 4, in), 0);
 	expect_shape(&f, 4, od);
 	fx_run(&f, ramp9);
-	expect_vals(f.out, want, 9, 1e-5);
+	expect_close(f.out, want, 9, 1e-5, 0);
 	fx_free(&f);
 }
 
@@ -245,7 +106,7 @@ static void test_conv2d_pad_stride_relu(void **state)
 	assert_int_equal(fx_plan(&f, 4, in), 0);
 	expect_shape(&f, 4, od);
 	fx_run(&f, ramp9);
-	expect_vals(f.out, want, 4, 1e-5);
+	expect_close(f.out, want, 4, 1e-5, 0);
 	fx_free(&f);
 }
 
@@ -268,7 +129,7 @@ static void test_conv2d_channels(void **state)
 	expect_shape(&f, 4, od);
 	assert_int_equal(f.l.scratch, 0); /* 1x1, stride 1: no im2col */
 	fx_run(&f, x);
-	expect_vals(f.out, want, 4, 1e-5);
+	expect_close(f.out, want, 4, 1e-5, 0);
 	fx_free(&f);
 }
 
@@ -292,7 +153,7 @@ static void test_conv1d_dilation(void **state)
 	assert_int_equal(fx_plan(&f, 3, in), 0);
 	expect_shape(&f, 3, od);
 	fx_run(&f, x);
-	expect_vals(f.out, want, 3, 1e-5);
+	expect_close(f.out, want, 3, 1e-5, 0);
 	fx_free(&f);
 }
 
@@ -323,7 +184,11 @@ static void test_conv1d_causal(void **state)
 		assert_int_equal(fx_plan(&f, 3, in), 0);
 		expect_shape(&f, 3, t == 2 ? od3 : od);
 		fx_run(&f, x);
-		expect_vals(f.out, t == 0 ? want1 : t == 1 ? want2 : want3, t == 2 ? 2 : 4, 1e-5);
+		expect_close(f.out,
+			     t == 0   ? want1
+			     : t == 1 ? want2
+				      : want3,
+			     t == 2 ? 2 : 4, 1e-5, 0);
 		fx_free(&f);
 	}
 }
@@ -349,7 +214,7 @@ static void test_deconv_kron(void **state)
 	assert_int_equal(fx_plan(&f, 4, in), 0);
 	expect_shape(&f, 4, od);
 	fx_run(&f, x);
-	expect_vals(f.out, want, 16, 1e-5);
+	expect_close(f.out, want, 16, 1e-5, 0);
 	fx_free(&f);
 }
 
@@ -373,7 +238,7 @@ static void test_deconv_overlap(void **state)
 	assert_int_equal(fx_plan(&f, 4, in), 0);
 	expect_shape(&f, 4, od);
 	fx_run(&f, x);
-	expect_vals(f.out, want, 8, 1e-5);
+	expect_close(f.out, want, 8, 1e-5, 0);
 	fx_free(&f);
 }
 
@@ -431,7 +296,7 @@ static void test_depthwise_order(void **state)
 	assert_int_equal(fx_plan(&f, 4, in), 0);
 	expect_shape(&f, 4, od);
 	fx_run(&f, x);
-	expect_vals(f.out, want, 4, 1e-5);
+	expect_close(f.out, want, 4, 1e-5, 0);
 	fx_free(&f);
 }
 
@@ -457,7 +322,7 @@ static void test_separable_order(void **state)
 	assert_int_equal(fx_plan(&f, 4, in), 0);
 	expect_shape(&f, 4, od);
 	fx_run(&f, x);
-	expect_vals(f.out, want, 1, 1e-3);
+	expect_close(f.out, want, 1, 1e-3, 0);
 	fx_free(&f);
 }
 
@@ -479,7 +344,7 @@ static void test_conv3d_small(void **state)
 	assert_int_equal(fx_plan(&f, 5, in), 0);
 	expect_shape(&f, 5, od);
 	fx_run(&f, x);
-	expect_vals(f.out, want, 1, 1e-4);
+	expect_close(f.out, want, 1, 1e-4, 0);
 	fx_free(&f);
 }
 
@@ -661,15 +526,6 @@ static void test_errors(void **state)
 
 /* ------------------------------------------------------------------ numpy reference */
 
-static bool have_numpy(void)
-{
-	static int st = -1;
-
-	if (st < 0)
-		st = system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0;
-	return st;
-}
-
 /* Independent reference: explicit zero padding (np.pad) and window slices, following the
  * geometry rules of FORMAT.md 7.3 written out again here. */
 static const char ref_py[] =
@@ -753,46 +609,7 @@ static const char ref_py[] =
 	"    cfg = json.load(open(d + '/cfg.json'))\n"
 	"    main()\n";
 
-static void write_file(const char *dir, const char *name, const void *p, size_t n)
-{
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(p, 1, n, fp), n);
-	fclose(fp);
-}
-
-static void *read_file(const char *dir, const char *name, size_t *n)
-{
-	char path[512];
-	FILE *fp;
-	long sz;
-	char *p;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "rb");
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	sz = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	p = calloc((size_t)sz + 1, 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)sz, fp), (size_t)sz);
-	fclose(fp);
-	*n = (size_t)sz;
-	return p;
-}
-
 static uint32_t rng_state = 12345;
-
-static float rnd(void)
-{
-	rng_state = rng_state * 1664525u + 1013904223u;
-	return (float)((rng_state >> 8) & 0xffff) / 32768.0f - 1.0f;
-}
 
 struct refcase {
 	enum layer_kind kind;
@@ -813,24 +630,15 @@ static const char *mode_name(enum conv_mode m)
 				: "Truncate";
 }
 
-static void json_list(char *buf, size_t len, const int64_t *v, int n)
+/* Runs case idx of cases[] through the engine and writes its inputs, the engine's output
+ * and the reference configuration into dir (fx_numpy_cases). */
+static void prepare_refcase(const void *cases, int idx, const char *dir)
 {
-	size_t o = 0;
-
-	o += (size_t)snprintf(buf + o, len - o, "[");
-	for (int i = 0; i < n; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? ", " : "", (long long)v[i]);
-	snprintf(buf + o, len - o, "]");
-}
-
-/* Runs case rc through the engine and writes its inputs, the engine's output (got.bin,
- * got.shape) and the reference configuration into dir/c<idx>. */
-static void prepare_refcase(const struct refcase *rc, int idx, const char *base)
-{
+	const struct refcase *rc = (const struct refcase *)cases + idx;
 	const int nd = rc->rank - 2;
 	const int64_t cin = rc->shape[1];
 	int64_t kprod = 1, nw, nout = rc->nout, wshape[5], nws = 4, pwn = 0, nx = 1;
-	char dir[600], cfg[1024], ls[6][64], shp[128] = "", *o = shp;
+	char cfg[1024], ls[6][64];
 	float *x, *w, *b, *pw = NULL;
 	struct fx f;
 
@@ -893,11 +701,11 @@ static void prepare_refcase(const struct refcase *rc, int idx, const char *base)
 	b = calloc((size_t)nout, sizeof(float));
 	assert_true(x && w && b);
 	for (int64_t i = 0; i < nx; i++)
-		x[i] = rnd();
+		x[i] = fx_rnd(&rng_state);
 	for (int64_t i = 0; i < nw; i++)
-		w[i] = rnd();
+		w[i] = fx_rnd(&rng_state);
 	for (int64_t i = 0; i < nout; i++)
-		b[i] = rnd();
+		b[i] = fx_rnd(&rng_state);
 	if (rc->bias)
 		fx_param(&f, "b", b, nout);
 	fx_param(&f, "W", w, nw);
@@ -905,24 +713,19 @@ static void prepare_refcase(const struct refcase *rc, int idx, const char *base)
 		pw = calloc((size_t)pwn, sizeof(float));
 		assert_non_null(pw);
 		for (int64_t i = 0; i < pwn; i++)
-			pw[i] = rnd();
+			pw[i] = fx_rnd(&rng_state);
 		fx_param(&f, "pW", pw, pwn);
 	}
 	if (fx_plan(&f, rc->rank, rc->shape))
 		fail_msg("case %d: %s", idx, f.e.msg);
 	fx_run(&f, x);
 
-	snprintf(dir, sizeof(dir), "%s/c%02d", base, idx);
-	assert_int_equal(mkdir(dir, 0700), 0);
 	write_file(dir, "x.bin", x, (size_t)nx * sizeof(float));
 	write_file(dir, "W.bin", w, (size_t)nw * sizeof(float));
 	write_file(dir, "b.bin", b, (size_t)nout * sizeof(float));
 	if (pw)
 		write_file(dir, "pW.bin", pw, (size_t)pwn * sizeof(float));
-	write_file(dir, "got.bin", f.out, (size_t)eshape_numel(&f.l.out) * sizeof(float));
-	for (int i = 0; i < f.l.out.rank; i++)
-		o += sprintf(o, "%s%lld", i ? " " : "", (long long)f.l.out.d[i]);
-	write_file(dir, "got.shape", shp, strlen(shp));
+	fx_save_output(&f, dir);
 	json_list(ls[0], sizeof(ls[0]), rc->shape, rc->rank);
 	json_list(ls[1], sizeof(ls[1]), wshape, (int)nws);
 	json_list(ls[2], sizeof(ls[2]), rc->k, nd);
@@ -949,36 +752,6 @@ static void prepare_refcase(const struct refcase *rc, int idx, const char *base)
 	free(b);
 	free(pw);
 	fx_free(&f);
-}
-
-/* Compares dir/c<idx>: the engine's output against numpy's (max abs error <= 1e-5 relative
- * to the output's magnitude, at least 1). */
-static void check_refcase(int idx, const char *base)
-{
-	char dir[600];
-	size_t glen, ylen, n1, n2;
-	char *gs, *ys;
-	float *got, *y;
-	double mx = 0;
-
-	snprintf(dir, sizeof(dir), "%s/c%02d", base, idx);
-	gs = read_file(dir, "got.shape", &n1);
-	ys = read_file(dir, "y.shape", &n2);
-	if (strcmp(gs, ys))
-		fail_msg("case %d: shape %s, numpy %s", idx, gs, ys);
-	got = read_file(dir, "got.bin", &glen);
-	y = read_file(dir, "y.bin", &ylen);
-	assert_int_equal(glen, ylen);
-	for (size_t i = 0; i < ylen / sizeof(float); i++)
-		mx = fmax(mx, fabs((double)y[i]));
-	for (size_t i = 0; i < ylen / sizeof(float); i++)
-		if (fabs((double)y[i] - (double)got[i]) > 1e-5 * fmax(1.0, mx))
-			fail_msg("case %d value %zu: got %.8g, numpy %.8g", idx, i, (double)got[i],
-				 (double)y[i]);
-	free(gs);
-	free(ys);
-	free(got);
-	free(y);
 }
 
 /* clang-format off */
@@ -1033,27 +806,8 @@ static void test_numpy_reference(void **state)
 	/* clang-format on */
 
 	(void)state;
-	if (!have_numpy()) {
-		print_message("skipping: /usr/bin/python3 with numpy is not available\n");
-		skip();
-	}
-	char base[] = "/tmp/dlfs-test-conv-XXXXXX", cmd[8192];
-	size_t o;
-	const int n = (int)(sizeof(cases) / sizeof(cases[0]));
-
-	assert_non_null(mkdtemp(base));
-	write_file(base, "ref.py", ref_py, strlen(ref_py));
-	o = (size_t)snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/ref.py", base);
-	for (int i = 0; i < n; i++) {
-		prepare_refcase(&cases[i], i, base);
-		o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, " %s/c%02d", base, i);
-	}
-	assert_true(o < sizeof(cmd));
-	assert_int_equal(system(cmd), 0); /* one interpreter for every case */
-	for (int i = 0; i < n; i++)
-		check_refcase(i, base);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
-	assert_int_equal(system(cmd), 0);
+	fx_numpy_cases("conv", ref_py, cases, (int)(sizeof(cases) / sizeof(cases[0])),
+		       prepare_refcase);
 }
 
 /* ------------------------------------------------------------------ golden end to end */
@@ -1062,21 +816,12 @@ static void test_numpy_reference(void **state)
 
 static struct tensor *read_array(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	uint8_t *buf;
-	long sz;
+	size_t sz;
+	uint8_t *buf = slurp(path, &sz);
 	struct tensor *t = NULL;
 	struct err e = { 0 };
 
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	sz = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)sz);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)sz, fp), (size_t)sz);
-	fclose(fp);
-	if (codec_nd4j_decode(buf, (size_t)sz, &t, NULL, NULL, &e))
+	if (codec_nd4j_decode(buf, sz, &t, NULL, NULL, &e))
 		fail_msg("%s: %s", path, e.msg);
 	free(buf);
 	return t;

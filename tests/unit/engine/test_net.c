@@ -25,6 +25,7 @@
 #include "codec/nd4j.h"
 #include "engine/engine.h"
 #include "engine/engine_int.h"
+#include "tests/unit/engine/layer_fixture.h"
 
 #define CORPUS	DLFS_CORPUS_DIR "/dl4j-test-resources"
 #define BUNDLED DLFS_SRC_DIR "/tests/data/dl4j-test-resources"
@@ -36,27 +37,6 @@ static bool have_dir(const char *p)
 	struct stat st;
 
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
 }
 
 /* An ND4J array (any dtype, any strides) as c-order float32; shape into t_out. */
@@ -93,10 +73,6 @@ static float *file_floats(const char *path, struct tensor *shape_out)
 	uint8_t *buf = slurp(path, &len);
 	float *f;
 
-	if (!buf) {
-		print_error("cannot read %s\n", path);
-		return NULL;
-	}
 	f = array_floats(buf, len, shape_out);
 	free(buf);
 	return f;

@@ -19,133 +19,15 @@
 #include <string.h>
 
 #include "engine/engine_int.h"
+#include "tests/unit/engine/layer_fixture.h"
 
 /* ------------------------------------------------------------------ fixture */
 
-#define FX_MAX_W 4
-
-struct fx {
-	char name[32];
-	struct model m;
-	struct layer c;
-	struct param ps[FX_MAX_W];
-	char keys[FX_MAX_W][16];
-	float *pv[FX_MAX_W];
-	struct elayer l;
-	const struct eng_impl *impl;
-	float *out, *scratch;
-	struct err e;
-};
-
-static void fx_init(struct fx *f, enum layer_kind k, const char *name)
-{
-	memset(f, 0, sizeof(*f));
-	snprintf(f->name, sizeof(f->name), "%s", name);
-	f->m.has_dtype = true;
-	f->m.dialect = JD_CLASS;
-	f->c.kind = k;
-	f->c.name = f->name;
-	f->c.n_in = f->c.n_out = -1;
-	f->c.act.kind = ACT_IDENTITY;
-	for (int i = 0; i < 3; i++)
-		f->c.act.p[i] = (double)NAN;
-	f->c.eps = 1e-5;
-	f->c.bn_gamma = 1;
-	f->c.bn_beta = 0;
-	f->c.lrn_k = 2;
-	f->c.lrn_n = 5;
-	f->c.lrn_alpha = 1e-4;
-	f->c.lrn_beta = 0.75;
-	f->l.conf = &f->c;
-	f->l.model = &f->m;
-}
-
-static void fx_param(struct fx *f, const char *key, const float *v, int64_t n)
-{
-	int i = f->l.n_w++;
-
-	assert_true(i < FX_MAX_W);
-	snprintf(f->keys[i], sizeof(f->keys[i]), "%s", key);
-	f->ps[i].key = f->keys[i];
-	f->ps[i].short_key = f->keys[i];
-	f->ps[i].rank = 2;
-	f->ps[i].shape[0] = 1;
-	f->ps[i].shape[1] = n;
-	f->ps[i].order = 'c';
-	f->ps[i].count = n;
-	f->pv[i] = calloc((size_t)n, sizeof(float));
-	assert_non_null(f->pv[i]);
-	memcpy(f->pv[i], v, (size_t)n * sizeof(float));
-	f->l.w[i] = f->pv[i];
-	f->l.wp[i] = &f->ps[i];
-}
-
-static int fx_plan(struct fx *f, int rank, const int64_t *shape)
-{
-	const struct eng_impl *tab[LK__COUNT] = { 0 };
-	int rc = 0;
-
-	eng_register_norm(tab);
-	f->impl = tab[f->c.kind];
-	assert_non_null(f->impl);
-	if (f->impl->bind && !f->l.priv)
-		rc = f->impl->bind(&f->l, &f->e);
-	if (rc)
-		return rc;
-	f->l.in.rank = rank;
-	for (int i = 0; i < rank; i++)
-		f->l.in.d[i] = shape[i];
-	rc = f->impl->infer(&f->l, &f->e);
-	if (rc)
-		return rc;
-	free(f->out);
-	free(f->scratch);
-	f->out = calloc((size_t)eshape_numel(&f->l.out), sizeof(float));
-	f->scratch = calloc(f->l.scratch + 1, sizeof(float));
-	assert_non_null(f->out);
-	assert_non_null(f->scratch);
-	return 0;
-}
-
-static void fx_free(struct fx *f)
-{
-	if (f->impl && f->impl->free_priv)
-		f->impl->free_priv(&f->l);
-	for (int i = 0; i < f->l.n_w; i++)
-		free(f->pv[i]);
-	free(f->out);
-	free(f->scratch);
-}
-
+/* plan, run and compare with want[] within tol (the output has the input's shape) */
 static void fx_check(struct fx *f, int rank, const int64_t *in, const float *x, const float *want,
 		     double tol)
 {
-	int64_t n;
-
-	if (fx_plan(f, rank, in))
-		fail_msg("plan: %s", f->e.msg);
-	assert_int_equal(f->l.out.rank, rank);
-	for (int i = 0; i < rank; i++)
-		assert_int_equal(f->l.out.d[i], in[i]);
-	f->impl->forward(&f->l, x, f->out, f->scratch);
-	n = eshape_numel(&f->l.out);
-	for (int64_t i = 0; i < n; i++)
-		if (!(fabs((double)f->out[i] - (double)want[i]) <= tol)) {
-			print_error("value %lld: got %.9g, want %.9g\n", (long long)i,
-				    (double)f->out[i], (double)want[i]);
-			fail();
-		}
-}
-
-static void expect_err(struct fx *f, int rank, const int64_t *shape, int code, const char *msg)
-{
-	int rc = fx_plan(f, rank, shape);
-
-	if (rc != code || strcmp(f->e.msg, msg) != 0) {
-		print_error("rc %d (want %d), message '%s'\n          want '%s'\n", rc, code,
-			    f->e.msg, msg);
-		fail();
-	}
+	fx_expect(f, rank, in, x, rank, in, want, tol, 0);
 }
 
 /* ------------------------------------------------------------------ batch normalization */
@@ -413,41 +295,28 @@ static void test_lrn_numpy(void **state)
 {
 	static const double sets[2][4] = { { 2, 5, 1e-4, 0.75 }, { 1, 4, 0.05, 0.5 } };
 	const int64_t in[4] = { 2, 7, 3, 4 };
-	char dir[] = "/tmp/dlfs-test-norm-XXXXXX", path[600], cmd[700];
+	char dir[] = "/tmp/dlfs-test-norm-XXXXXX", cmd[700];
 	uint32_t st = 99;
-	float x[168], y[168];
-	FILE *fp;
+	float x[168], *y;
+	size_t n;
 	struct fx f;
 
 	(void)state;
-	if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
+	if (!have_numpy()) {
 		print_message("skipping: /usr/bin/python3 with numpy is not available\n");
 		skip();
 	}
-	for (int i = 0; i < 168; i++) {
-		st = st * 1664525u + 1013904223u;
-		x[i] = 10.0f * ((float)((st >> 8) & 0xffff) / 32768.0f - 1.0f);
-	}
+	for (int i = 0; i < 168; i++)
+		x[i] = 10.0f * fx_rnd(&st);
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/x.bin", dir);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(x, sizeof(float), 168, fp), 168);
-	fclose(fp);
-	snprintf(path, sizeof(path), "%s/ref.py", dir);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(lrn_py, 1, strlen(lrn_py), fp), strlen(lrn_py));
-	fclose(fp);
+	write_file(dir, "x.bin", x, sizeof(x));
+	write_file(dir, "ref.py", lrn_py, strlen(lrn_py));
 	for (int t = 0; t < 2; t++) {
 		snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/ref.py %s %g %g %g %g", dir, dir,
 			 sets[t][0], sets[t][1], sets[t][2], sets[t][3]);
 		assert_int_equal(system(cmd), 0);
-		snprintf(path, sizeof(path), "%s/y.bin", dir);
-		fp = fopen(path, "rb");
-		assert_non_null(fp);
-		assert_int_equal(fread(y, sizeof(float), 168, fp), 168);
-		fclose(fp);
+		y = read_file(dir, "y.bin", &n);
+		assert_int_equal(n, sizeof(x));
 		fx_init(&f, LK_LRN, "lrn");
 		f.c.lrn_k = sets[t][0];
 		f.c.lrn_n = sets[t][1];
@@ -455,6 +324,7 @@ static void test_lrn_numpy(void **state)
 		f.c.lrn_beta = sets[t][3];
 		fx_check(&f, 4, in, x, y, 2e-5);
 		fx_free(&f);
+		free(y);
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);

@@ -20,116 +20,15 @@
 #include <sys/stat.h>
 
 #include "engine/engine_int.h"
+#include "tests/unit/engine/layer_fixture.h"
 
 /* ------------------------------------------------------------------ fixture */
-
-struct fx {
-	char name[32];
-	struct model m;
-	struct layer c;
-	struct elayer l;
-	const struct eng_impl *impl;
-	float *out, *scratch;
-	struct err e;
-};
-
-static void fx_init(struct fx *f, enum layer_kind k, const char *name)
-{
-	memset(f, 0, sizeof(*f));
-	snprintf(f->name, sizeof(f->name), "%s", name);
-	f->c.kind = k;
-	f->c.name = f->name;
-	f->c.n_in = f->c.n_out = -1;
-	f->c.act.kind = ACT_IDENTITY;
-	f->c.nd = k == LK_SUBSAMPLING1D || k == LK_UPSAMPLING1D || k == LK_ZEROPAD1D ||
-				  k == LK_CROPPING1D
-			  ? 1
-		  : k == LK_SUBSAMPLING3D ? 3
-					  : 2;
-	for (int i = 0; i < 3; i++) {
-		f->c.stride[i] = f->c.dilation[i] = f->c.kernel[i] = 1;
-		f->c.up_size[i] = 1;
-	}
-	f->c.pnorm = 2;
-	f->c.avg_include_pad = true;
-	f->c.collapse = true;
-	f->l.conf = &f->c;
-	f->l.model = &f->m;
-}
-
-static int fx_plan(struct fx *f, int rank, const int64_t *shape)
-{
-	const struct eng_impl *tab[LK__COUNT] = { 0 };
-	int rc = 0;
-
-	eng_register_pool(tab);
-	f->impl = tab[f->c.kind];
-	assert_non_null(f->impl);
-	if (f->impl->bind)
-		rc = f->impl->bind(&f->l, &f->e);
-	if (rc)
-		return rc;
-	f->l.in.rank = rank;
-	for (int i = 0; i < rank; i++)
-		f->l.in.d[i] = shape[i];
-	rc = f->impl->infer(&f->l, &f->e);
-	if (rc)
-		return rc;
-	free(f->out);
-	free(f->scratch);
-	f->out = calloc((size_t)eshape_numel(&f->l.out), sizeof(float));
-	f->scratch = calloc(f->l.scratch + 1, sizeof(float));
-	assert_non_null(f->out);
-	assert_non_null(f->scratch);
-	return 0;
-}
-
-static void fx_free(struct fx *f)
-{
-	if (f->impl && f->impl->free_priv)
-		f->impl->free_priv(&f->l);
-	free(f->out);
-	free(f->scratch);
-}
 
 /* plan, run and compare with want[] (and the output shape with od[0..rank)) */
 static void fx_check(struct fx *f, int rank, const int64_t *in, const float *x, int orank,
 		     const int64_t *od, const float *want)
 {
-	int64_t n;
-
-	if (fx_plan(f, rank, in))
-		fail_msg("plan: %s", f->e.msg);
-	assert_int_equal(f->l.out.rank, orank);
-	for (int i = 0; i < orank; i++)
-		assert_int_equal(f->l.out.d[i], od[i]);
-	f->impl->forward(&f->l, x, f->out, f->scratch);
-	n = eshape_numel(&f->l.out);
-	for (int64_t i = 0; i < n; i++)
-		if (!(fabs((double)f->out[i] - (double)want[i]) <=
-		      1e-5 * fmax(1, fabs((double)want[i])))) {
-			print_error("value %lld: got %.9g, want %.9g\n", (long long)i,
-				    (double)f->out[i], (double)want[i]);
-			fail();
-		}
-}
-
-static void expect_err(struct fx *f, int rank, const int64_t *shape, int code, const char *msg)
-{
-	int rc = fx_plan(f, rank, shape);
-
-	if (rc != code || strcmp(f->e.msg, msg) != 0) {
-		print_error("rc %d (want %d), message '%s'\n          want '%s'\n", rc, code,
-			    f->e.msg, msg);
-		fail();
-	}
-}
-
-static void set3(int64_t *a, int64_t x, int64_t y, int64_t z)
-{
-	a[0] = x;
-	a[1] = y;
-	a[2] = z;
+	fx_expect(f, rank, in, x, orank, od, want, 1e-5, 1e-5);
 }
 
 static const float ramp9[9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
@@ -560,15 +459,6 @@ static void test_errors(void **state)
 
 /* ------------------------------------------------------------------ numpy reference */
 
-static bool have_numpy(void)
-{
-	static int st = -1;
-
-	if (st < 0)
-		st = system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0;
-	return st;
-}
-
 /* Independent reference: pads with NaN (np.pad), takes each window's slice and reduces over
  * the non-NaN cells; geometry per FORMAT.md 7.3/7.4 written out again. */
 static const char ref_py[] =
@@ -608,56 +498,7 @@ static const char ref_py[] =
 	"for d in sys.argv[1:]:\n"
 	"    main(d, json.load(open(d + '/cfg.json')))\n";
 
-static void write_file(const char *dir, const char *name, const void *p, size_t n)
-{
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(p, 1, n, fp), n);
-	fclose(fp);
-}
-
-static void *read_file(const char *dir, const char *name, size_t *n)
-{
-	char path[512];
-	FILE *fp;
-	long sz;
-	char *p;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "rb");
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	sz = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	p = calloc((size_t)sz + 1, 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)sz, fp), (size_t)sz);
-	fclose(fp);
-	*n = (size_t)sz;
-	return p;
-}
-
 static uint32_t rng_state = 777;
-
-static float rnd(void)
-{
-	rng_state = rng_state * 1664525u + 1013904223u;
-	return (float)((rng_state >> 8) & 0xffff) / 32768.0f - 1.0f;
-}
-
-static void json_list(char *buf, size_t len, const int64_t *v, int n)
-{
-	size_t o = 0;
-
-	o += (size_t)snprintf(buf + o, len - o, "[");
-	for (int i = 0; i < n; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? ", " : "", (long long)v[i]);
-	snprintf(buf + o, len - o, "]");
-}
 
 struct refcase {
 	enum layer_kind kind;
@@ -670,13 +511,14 @@ struct refcase {
 	int64_t k[3], s[3], p[3], d[3];
 };
 
-/* Runs case rc through the engine and writes its input, the engine's output (got.bin,
- * got.shape) and the reference configuration into dir/c<idx>. */
-static void prepare_refcase(const struct refcase *rc, int idx, const char *base)
+/* Runs case idx of cases[] through the engine and writes its input, the engine's output and
+ * the reference configuration into dir (fx_numpy_cases). */
+static void prepare_refcase(const void *cases, int idx, const char *dir)
 {
 	static const char *const types[4] = { "MAX", "AVG", "SUM", "PNORM" };
+	const struct refcase *rc = (const struct refcase *)cases + idx;
 	const int nd = rc->rank - 2;
-	char dir[600], cfg[1024], ls[5][64], shp[128] = "", *o = shp;
+	char cfg[1024], ls[5][64];
 	int64_t nx = 1;
 	float *x;
 	struct fx f;
@@ -686,7 +528,7 @@ static void prepare_refcase(const struct refcase *rc, int idx, const char *base)
 	x = calloc((size_t)nx, sizeof(float));
 	assert_non_null(x);
 	for (int64_t i = 0; i < nx; i++)
-		x[i] = rnd();
+		x[i] = fx_rnd(&rng_state);
 	fx_init(&f, rc->kind, "ref");
 	f.c.conv_mode = rc->mode;
 	f.c.pool = rc->type;
@@ -700,15 +542,10 @@ static void prepare_refcase(const struct refcase *rc, int idx, const char *base)
 	}
 	if (fx_plan(&f, rc->rank, rc->shape))
 		fail_msg("case %d: %s", idx, f.e.msg);
-	f.impl->forward(&f.l, x, f.out, f.scratch);
+	fx_run(&f, x);
 
-	snprintf(dir, sizeof(dir), "%s/c%02d", base, idx);
-	assert_int_equal(mkdir(dir, 0700), 0);
 	write_file(dir, "x.bin", x, (size_t)nx * sizeof(float));
-	write_file(dir, "got.bin", f.out, (size_t)eshape_numel(&f.l.out) * sizeof(float));
-	for (int i = 0; i < f.l.out.rank; i++)
-		o += sprintf(o, "%s%lld", i ? " " : "", (long long)f.l.out.d[i]);
-	write_file(dir, "got.shape", shp, strlen(shp));
+	fx_save_output(&f, dir);
 	json_list(ls[0], sizeof(ls[0]), rc->shape, rc->rank);
 	json_list(ls[1], sizeof(ls[1]), rc->k, nd);
 	json_list(ls[2], sizeof(ls[2]), rc->s, nd);
@@ -722,36 +559,6 @@ static void prepare_refcase(const struct refcase *rc, int idx, const char *base)
 	write_file(dir, "cfg.json", cfg, strlen(cfg));
 	free(x);
 	fx_free(&f);
-}
-
-/* Compares dir/c<idx>: the engine's output against numpy's (max abs error <= 1e-5 relative
- * to the output's magnitude, at least 1). */
-static void check_refcase(int idx, const char *base)
-{
-	char dir[600];
-	size_t glen, ylen, n1, n2;
-	char *gs, *ys;
-	float *got, *y;
-	double mx = 0;
-
-	snprintf(dir, sizeof(dir), "%s/c%02d", base, idx);
-	gs = read_file(dir, "got.shape", &n1);
-	ys = read_file(dir, "y.shape", &n2);
-	if (strcmp(gs, ys))
-		fail_msg("case %d: shape %s, numpy %s", idx, gs, ys);
-	got = read_file(dir, "got.bin", &glen);
-	y = read_file(dir, "y.bin", &ylen);
-	assert_int_equal(glen, ylen);
-	for (size_t i = 0; i < ylen / sizeof(float); i++)
-		mx = fmax(mx, fabs((double)y[i]));
-	for (size_t i = 0; i < ylen / sizeof(float); i++)
-		if (fabs((double)y[i] - (double)got[i]) > 1e-5 * fmax(1.0, mx))
-			fail_msg("case %d value %zu: got %.8g, numpy %.8g", idx, i, (double)got[i],
-				 (double)y[i]);
-	free(gs);
-	free(ys);
-	free(got);
-	free(y);
 }
 
 /* clang-format off */
@@ -792,27 +599,8 @@ static void test_numpy_reference(void **state)
 	/* clang-format on */
 
 	(void)state;
-	if (!have_numpy()) {
-		print_message("skipping: /usr/bin/python3 with numpy is not available\n");
-		skip();
-	}
-	char base[] = "/tmp/dlfs-test-pool-XXXXXX", cmd[8192];
-	size_t o;
-	const int n = (int)(sizeof(cases) / sizeof(cases[0]));
-
-	assert_non_null(mkdtemp(base));
-	write_file(base, "ref.py", ref_py, strlen(ref_py));
-	o = (size_t)snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/ref.py", base);
-	for (int i = 0; i < n; i++) {
-		prepare_refcase(&cases[i], i, base);
-		o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, " %s/c%02d", base, i);
-	}
-	assert_true(o < sizeof(cmd));
-	assert_int_equal(system(cmd), 0); /* one interpreter for every case */
-	for (int i = 0; i < n; i++)
-		check_refcase(i, base);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
-	assert_int_equal(system(cmd), 0);
+	fx_numpy_cases("pool", ref_py, cases, (int)(sizeof(cases) / sizeof(cases[0])),
+		       prepare_refcase);
 }
 
 int main(void)
