@@ -2,7 +2,8 @@
  * the FUSE callbacks (struct fs_ctx, the FUSE private data).
  *
  * The tree is built once at mount from a validated struct dl4j_archive and does not change
- * while mounted (this version is read-only). Content is produced lazily: a zip entry is
+ * while mounted; the only writable node is `predict` (fs/predict.h), every other write is
+ * EROFS. Content is produced lazily: a zip entry is
  * inflated once into a shared blob on first use, and every view of it (raw bytes, .npy,
  * .csv) reads from that one copy while it is still filling.
  */
@@ -54,6 +55,7 @@ enum node_kind {
 	NK_NPY,  /* a slice of an ND4J array as NumPy .npy */
 	NK_CSV,  /* the same slice as text */
 	NK_TEXT, /* text rendered by a function (summary, manifest, objects ...) */
+	NK_PREDICT, /* the writable `predict` file (fs/predict.c) */
 };
 
 /* A slice of the flat data of an ND4J array stored in a zip entry. */
@@ -131,6 +133,13 @@ struct fs_ctx {
 	struct blob *blobs; /* one per zip entry, indexed like zip->e (owned array) */
 	time_t mtime;       /* archive's newest entry time */
 	bool debug;
+	/* predict (fs/predict.c) */
+	bool ro;            /* mounted with -o ro: predict refuses writes too */
+	bool nonorm;        /* -o nonorm: do not apply the archive's normalizer */
+	int in_rank;        /* -o input_shape=3x28x28: per-example shape of text input (0: none) */
+	int64_t in_shape[TENSOR_MAX_RANK];
+	struct predict *pred;       /* owned */
+	struct node *predict_node;  /* borrowed from the tree */
 };
 
 /* Builds the whole tree for a loaded archive. ctx->a must be set. */

@@ -16,6 +16,7 @@
 #include "codec/alloc.h"
 #include "codec/log.h"
 #include "fs/fs.h"
+#include "fs/predict.h"
 
 #define EXIT_USAGE 1
 #define EXIT_MOUNT 20
@@ -24,9 +25,17 @@ struct cli {
 	char *archive;
 	int n_nonopt;
 	bool help, version;
+	bool ro;           /* -o ro (passed on to libfuse too) */
+	int nonorm;        /* -o nonorm */
+	char *input_shape; /* -o input_shape=3x28x28 */
 };
 
+enum { KEY_RO = 1 };
+
 static const struct fuse_opt cli_opts[] = {
+	FUSE_OPT_KEY("ro", KEY_RO),
+	{ "nonorm", offsetof(struct cli, nonorm), 1 },
+	{ "input_shape=%s", offsetof(struct cli, input_shape), 0 },
 	{ "-h", offsetof(struct cli, help), 1 },
 	{ "--help", offsetof(struct cli, help), 1 },
 	{ "-V", offsetof(struct cli, version), 1 },
@@ -39,6 +48,10 @@ static int cli_proc(void *data, const char *arg, int key, struct fuse_args *out)
 	struct cli *c = data;
 
 	(void)out;
+	if (key == KEY_RO) {
+		c->ro = true;
+		return 1; /* libfuse mounts read-only too */
+	}
 	if (key != FUSE_OPT_KEY_NONOPT)
 		return 1;
 	if (c->n_nonopt++ == 0) {
@@ -62,7 +75,10 @@ static void usage(FILE *f, const char *prog)
 		"    -f                stay in the foreground (messages on stderr)\n"
 		"    -d                debug: trace every operation (implies -f)\n"
 		"    -s                single-threaded\n"
-		"    -o ro             read-only (this version is always read-only)\n"
+		"    -o ro             read-only: predict refuses writes too\n"
+		"    -o nonorm         predict: do not apply the archive's normalizer\n"
+		"    -o input_shape=3x28x28\n"
+		"                      predict: per-example shape of text input\n"
 		"    -o OPT[,OPT...]   other FUSE mount options (allow_other, ...)\n"
 		"\n"
 		"exit codes: 0 ok, 1 usage, 10 cannot open the archive, 11 not a zip or corrupt,\n"
@@ -156,14 +172,21 @@ int main(int argc, char *argv[])
 	}
 	ctx.archive_name = strrchr(real, '/') + 1;
 	ctx.debug = co.debug;
+	ctx.ro = c.ro;
+	ctx.nonorm = c.nonorm != 0;
+	if (c.input_shape && predict_set_input_shape(&ctx, c.input_shape, &e)) {
+		fprintf(stderr, "dl4jfs: %s\n", err_str(&e, msg, sizeof(msg)));
+		ret = EXIT_USAGE;
+		goto out_archive;
+	}
 	if (fs_tree_build(&ctx, &e)) {
 		fprintf(stderr, "dl4jfs: %s: %s\n", ctx.archive_name, err_str(&e, msg, sizeof(msg)));
 		ret = e.code == -ENOMEM ? LF_OPEN : LF_UNSUPPORTED;
 		goto out_tree;
 	}
 
-	if (fuse_opt_add_arg(&args, "-oro") || fuse_opt_add_arg(&args, "-osubtype=dl4jfs") ||
-	    add_fsname(&args, real) || fuse_opt_add_arg(&args, "-odefault_permissions"))
+	if (fuse_opt_add_arg(&args, "-osubtype=dl4jfs") || add_fsname(&args, real) ||
+	    fuse_opt_add_arg(&args, "-odefault_permissions"))
 		goto out_tree;
 	fuse = fuse_new(&args, &fs_ops, sizeof(fs_ops), &ctx);
 	if (!fuse)
@@ -194,10 +217,12 @@ out_fuse:
 	fuse_destroy(fuse);
 out_tree:
 	fs_tree_free(&ctx);
+out_archive:
 	codec_archive_free(ctx.a);
 out_args:
 	free(co.mountpoint);
 	free(c.archive);
+	free(c.input_shape);
 	fuse_opt_free_args(&args);
 	return ret;
 }

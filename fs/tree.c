@@ -3,7 +3,8 @@
  * Layout: every zip entry at its own (sanitised) path, except objects/<key>, which shows
  * the decoded object (its raw bytes are at raw/objects/<key>); params/<key>.npy and .csv for
  * every parameter; updater/<key>.<state>.npy and .csv; normalizer.json; summary.txt;
- * graph.dot; manifest.json; SHA256SUMS. A virtual name that collides with a zip entry
+ * graph.dot; manifest.json; SHA256SUMS; predict (the only writable file, fs/predict.c).
+ * A virtual name that collides with a zip entry
  * gets a "~dl4jfs" suffix: the archive's own entries always keep their paths.
  */
 #include "fs/fs.h"
@@ -20,6 +21,7 @@
 #include "codec/numfmt.h"
 #include "codec/sbuf.h"
 #include "codec/sha256.h"
+#include "fs/predict.h"
 
 /* ------------------------------------------------------------------ nodes */
 
@@ -421,6 +423,14 @@ int fs_node_size(struct fs_ctx *ctx, struct node *n)
 
 	if (n->kind == NK_DIR || n->kind == NK_RAW || n->kind == NK_NPY)
 		return 0;
+	if (n->kind == NK_PREDICT) {
+		size_t sz = predict_size(ctx);
+
+		pthread_mutex_lock(&n->lock);
+		n->size = sz;
+		pthread_mutex_unlock(&n->lock);
+		return 0;
+	}
 	pthread_mutex_lock(&n->lock);
 	if (n->failed) {
 		rc = n->err.code ? n->err.code : -EIO;
@@ -497,6 +507,8 @@ ssize_t fs_node_read(struct fs_ctx *ctx, struct node *n, char *buf, size_t len, 
 			len = n->size - (size_t)off;
 		memcpy(buf, n->text + off, len);
 		return (ssize_t)len;
+	case NK_PREDICT:
+		return predict_read(ctx, NULL, buf, len, off);
 	}
 	return -EIO;
 }
@@ -741,11 +753,24 @@ int fs_tree_build(struct fs_ctx *ctx, struct err *e)
 	n = add_text(ctx, ctx->root, "SHA256SUMS", render_sums, NULL);
 	if (!n)
 		return err_set(e, -ENOMEM, "out of memory");
-	return presize(ctx, n, sums_text, e);
+	rc = presize(ctx, n, sums_text, e);
+	if (rc)
+		return rc;
+	/* predict: not listed in SHA256SUMS or manifest.json (its content changes) */
+	if (predict_init(ctx))
+		return err_set(e, -ENOMEM, "out of memory");
+	n = add(ctx, ctx->root, "predict", NK_PREDICT, "~dl4jfs");
+	if (!n)
+		return err_set(e, -ENOMEM, "out of memory");
+	n->sized = true;
+	ctx->predict_node = n;
+	return 0;
 }
 
 void fs_tree_free(struct fs_ctx *ctx)
 {
+	predict_fini(ctx);
+	ctx->predict_node = NULL;
 	for (size_t i = 0; i < ctx->n_all; i++) {
 		struct node *n = ctx->all[i];
 
