@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codec/alloc.h"
 #include "codec/log.h"
+#include "engine/engine.h"
 #include "fs/fs.h"
 #include "fs/predict.h"
 
@@ -120,6 +122,21 @@ static int add_fsname(struct fuse_args *args, const char *path)
 	return fuse_opt_add_arg(args, opt);
 }
 
+/* OpenBLAS picks its kernels when it is loaded, from OPENBLAS_CORETYPE or its own CPU
+ * detection (Debian's 0.3.21 can take an AVX-512 CPU for Haswell). When the CPU's feature bits
+ * allow wider kernels than the loaded ones, set the variable and run again, once; if exec
+ * fails the current kernels are kept. */
+static void blas_select(char *argv[])
+{
+	const char *core = eng_blas_upgrade_core();
+
+	if (!core || getenv("DLFS_BLAS_REEXEC"))
+		return;
+	if (setenv("OPENBLAS_CORETYPE", core, 1) || setenv("DLFS_BLAS_REEXEC", "1", 1))
+		return;
+	execv("/proc/self/exe", argv);
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -134,6 +151,7 @@ int main(int argc, char *argv[])
 	const char *prog = "dl4jfs";
 	int ret = EXIT_USAGE;
 
+	blas_select(argv);
 	if (fuse_opt_parse(&args, &c, cli_opts, cli_proc) == -1)
 		goto out_args;
 	if (c.help) {
@@ -156,6 +174,7 @@ int main(int argc, char *argv[])
 	}
 	if (co.debug)
 		log_level = LOG_DEBUG;
+	log_debug("BLAS kernels: %s", eng_blas_core());
 	fuse_set_log_func(fuse_log_bridge);
 
 	if (!realpath(c.archive, real)) {

@@ -38,4 +38,21 @@ MOUNTS="$MOUNTS $WORK/m2"
 unzip -p "$M" coefficients.bin | cmp -s - "$WORK/m2/coefficients.bin" && ok "-s read" || fail "-s read"
 grep -q "dl4jfs" /proc/mounts && ok "listed in /proc/mounts" || fail "/proc/mounts"
 umount "$WORK/m2" && ! mountpoint -q "$WORK/m2" && ok "umount" || fail "umount"
+
+# BLAS kernels: an inherited OPENBLAS_CORETYPE=Haswell is upgraded when the CPU's feature bits
+# (not its name) allow AVX-512 kernels, and kept otherwise
+mkdir -p "$WORK/m3"
+OPENBLAS_CORETYPE=Haswell "$DL4JFS" -d "$M" "$WORK/m3" >"$WORK/dbg" 2>&1 &
+i=0; while ! mountpoint -q "$WORK/m3" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+MOUNTS="$MOUNTS $WORK/m3"
+core=$(sed -n 's/^dl4jfs: BLAS kernels: //p' "$WORK/dbg" | head -n 1)
+flags=$(grep -m1 '^flags' /proc/cpuinfo)
+avx512=yes
+for f in avx512f avx512bw avx512vl avx512dq; do echo "$flags" | grep -qw $f || avx512=no; done
+if [ $avx512 = yes ]; then
+	[ "$core" = SkylakeX ] && ok "AVX-512 CPU: Haswell upgraded to $core" || fail "BLAS core '$core' on an AVX-512 CPU"
+else
+	[ "$core" = Haswell ] && ok "no AVX-512: kernels left as $core" || fail "BLAS core '$core' without AVX-512"
+fi
+fusermount3 -u "$WORK/m3"
 finish
