@@ -949,38 +949,15 @@ static void sb_jstr(struct sbuf *b, const char *s, size_t n)
 				     (uint32_t)((uint8_t)s[i + 1] & 0x3F) << 6 |
 				     ((uint8_t)s[i + 2] & 0x3F);
 
-			sb_put(b, s + run, i - run);
+			sb_json_esc(b, s + run, i - run);
 			sb_printf(b, "\\u%04x", u);
 			i += 3;
 			run = i;
 			continue;
 		}
-		if (c < 0x20 || c == '"' || c == '\\') {
-			sb_put(b, s + run, i - run);
-			switch (c) {
-			case '"':
-				sb_puts(b, "\\\"");
-				break;
-			case '\\':
-				sb_puts(b, "\\\\");
-				break;
-			case '\n':
-				sb_puts(b, "\\n");
-				break;
-			case '\t':
-				sb_puts(b, "\\t");
-				break;
-			case '\r':
-				sb_puts(b, "\\r");
-				break;
-			default:
-				sb_printf(b, "\\u%04x", c);
-			}
-			run = i + 1;
-		}
 		i++;
 	}
-	sb_put(b, s + run, i - run);
+	sb_json_esc(b, s + run, i - run);
 	sb_put(b, "\"", 1);
 }
 

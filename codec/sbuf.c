@@ -79,9 +79,15 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 
 void sb_json_str(struct sbuf *b, const char *s, size_t n)
 {
+	sb_put(b, "\"", 1);
+	sb_json_esc(b, s, n);
+	sb_put(b, "\"", 1);
+}
+
+void sb_json_esc(struct sbuf *b, const char *s, size_t n)
+{
 	size_t run = 0;
 
-	sb_put(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -110,7 +116,6 @@ void sb_json_str(struct sbuf *b, const char *s, size_t n)
 		}
 	}
 	sb_put(b, s + run, n - run);
-	sb_put(b, "\"", 1);
 }
 
 void sb_json_num(struct sbuf *b, double d, bool is_float)

@@ -30,6 +30,10 @@ void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(print
  * (UTF-8) as they are. */
 void sb_json_str(struct sbuf *b, const char *s, size_t n);
 
+/* The same escaping without the surrounding quotes, for callers that build a string from
+ * several pieces. */
+void sb_json_esc(struct sbuf *b, const char *s, size_t n);
+
 /* A JSON number that parses back exactly ("%.9g" for floats, "%.17g" for doubles);
  * NaN and the infinities as the strings "NaN", "Infinity", "-Infinity" (as Jackson writes). */
 void sb_json_num(struct sbuf *b, double d, bool is_float);

@@ -33,6 +33,20 @@ void fs_npy_setup(struct node *n)
 	n->sized = n->npy_hdr_len <= sizeof(n->npy_hdr);
 }
 
+/* Copies what a read of len bytes at *pos covers of a view's header [0, hlen); advances *pos
+ * past it and returns the bytes copied. */
+static size_t copy_head(char *buf, size_t len, size_t *pos, const char *head, size_t hlen)
+{
+	size_t k;
+
+	if (*pos >= hlen)
+		return 0;
+	k = hlen - *pos < len ? hlen - *pos : len;
+	memcpy(buf, head + *pos, k);
+	*pos += k;
+	return k;
+}
+
 /* Converts n big-endian elements of type dt at src into host order of npy_out_dtype(dt). */
 static void convert_be(enum dtype dt, const uint8_t *src, uint8_t *dst, size_t n)
 {
@@ -88,12 +102,7 @@ ssize_t fs_npy_read(struct node *n, char *buf, size_t len, off_t off, struct err
 		return 0;
 	if (len > n->size - pos)
 		len = n->size - pos;
-	if (pos < n->npy_hdr_len) {
-		size_t k = n->npy_hdr_len - pos < len ? n->npy_hdr_len - pos : len;
-		memcpy(buf, n->npy_hdr + pos, k);
-		done = k;
-		pos += k;
-	}
+	done = copy_head(buf, len, &pos, n->npy_hdr, n->npy_hdr_len);
 	if (done == len)
 		return (ssize_t)done;
 
@@ -373,12 +382,7 @@ ssize_t fs_csv_read(struct node *n, char *buf, size_t len, off_t off, struct err
 		return 0;
 	if (len > n->size - pos)
 		len = n->size - pos;
-	if (pos < n->csv_head_len) {
-		size_t k = n->csv_head_len - pos < len ? n->csv_head_len - pos : len;
-		memcpy(buf, n->csv_head + pos, k);
-		done = k;
-		pos += k;
-	}
+	done = copy_head(buf, len, &pos, n->csv_head, n->csv_head_len);
 	if (done == len)
 		return (ssize_t)done;
 	pos -= n->csv_head_len;
