@@ -25,6 +25,7 @@
  *   softmax         exp(x - max) / sum over each row; logsoftmax x - max - log(sum)
  */
 #include <math.h>
+#include <string.h>
 
 #include "engine/engine_int.h"
 
@@ -53,8 +54,18 @@ static void relu(const struct activation *a, float *x, int64_t n)
 	float m = param_or(a, 0, 0.0f), t = param_or(a, 1, 0.0f), s = param_or(a, 2, 0.0f);
 
 	if (!has_t && !has_s) {
-		for (int64_t i = 0; i < n; i++)
-			x[i] = x[i] < 0.0f ? 0.0f : x[i];
+		/* branch-free (random signs mispredict a compare-and-branch half the time):
+		 * negatives are cleared through their sign bit; NaN stays NaN, as in Java's
+		 * Math.max(0, x), and -0 becomes 0 as there */
+		for (int64_t i = 0; i < n; i++) {
+			uint32_t u, neg, nan;
+
+			memcpy(&u, &x[i], 4);
+			neg = (uint32_t)((int32_t)u >> 31);
+			nan = 0u - (uint32_t)((u & 0x7fffffffu) > 0x7f800000u);
+			u &= ~(neg & ~nan);
+			memcpy(&x[i], &u, 4);
+		}
 	} else if (t == 0.0f) {
 		for (int64_t i = 0; i < n; i++)
 			x[i] = x[i] < 0.0f ? s * x[i] : x[i];

@@ -577,6 +577,10 @@ static int parse_npy(const uint8_t *buf, size_t len, const char *what, struct te
 		bool swap = big != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 
 		tensor_std_strides(rank, shape, 'f', fstride);
+		if (es == 4 && !fortran && !swap) { /* what numpy writes by default: no conversion */
+			memcpy(out, d, (size_t)count * sizeof(float));
+			goto done;
+		}
 		for (int64_t i = 0; i < count; i++) {
 			int64_t src = i, rem = i;
 			uint8_t el[8];
@@ -605,6 +609,7 @@ static int parse_npy(const uint8_t *buf, size_t len, const char *what, struct te
 			}
 		}
 	}
+done:
 	tensor_set(t, rank, shape, out);
 	out = NULL;
 out:

@@ -413,12 +413,29 @@ static void test_supported(void **state)
 	assert_float_equal(x[1], 2.0f, 0.0f);
 }
 
+/* Plain ReLU is branch-free bit manipulation: Java's Math.max(0, x) semantics at the edges. */
+static void test_relu_edges(void **state)
+{
+	struct activation a = mk(ACT_RELU, NP, NP, NP);
+	float x[7] = { -2.0f, -0.0f, 0.0f, 3.5f, NAN, -NAN, -INFINITY };
+
+	(void)state;
+	eng_act(&a, x, 1, 7);
+	assert_true(x[0] == 0.0f && !signbit(x[0]));
+	assert_true(x[1] == 0.0f && !signbit(x[1])); /* Math.max(0f, -0f) is +0 */
+	assert_true(x[2] == 0.0f);
+	assert_true(x[3] == 3.5f);
+	assert_true(isnan(x[4]));
+	assert_true(isnan(x[5])); /* Math.max(0f, NaN) is NaN, whatever its sign */
+	assert_true(x[6] == 0.0f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_elementwise),  cmocka_unit_test(test_softplus_extremes),
 		cmocka_unit_test(test_softmax_rows), cmocka_unit_test(test_softmax_strided),
-		cmocka_unit_test(test_supported),
+		cmocka_unit_test(test_supported),    cmocka_unit_test(test_relu_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
