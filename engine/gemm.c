@@ -18,6 +18,36 @@
  * OPENBLAS_NUM_THREADS / OMP_NUM_THREADS in the environment still win. */
 #define ENG_BLAS_THREADS 1
 
+#ifdef DLFS_BLAS_TIMING
+/* Benchmark builds only (scripts/bench-predict-mount compiles this file with
+ * -DDLFS_BLAS_TIMING): the count and wall time of every sgemm ([0]) and sgemv ([1]) call,
+ * read and reset by the benchmark through these globals; not thread-safe. Without the define
+ * none of this exists and the calls below are untouched. */
+#include <time.h>
+
+extern long long eng_blas_timing_calls[2];
+extern double eng_blas_timing_sec[2];
+long long eng_blas_timing_calls[2];
+double eng_blas_timing_sec[2];
+
+static double blas_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+#define BLAS_TIMING_START() double blas_t0 = blas_now()
+#define BLAS_TIMING_STOP(i)                                                                        \
+	do {                                                                                       \
+		eng_blas_timing_calls[i]++;                                                        \
+		eng_blas_timing_sec[i] += blas_now() - blas_t0;                                    \
+	} while (0)
+#else
+#define BLAS_TIMING_START() ((void)0)
+#define BLAS_TIMING_STOP(i) ((void)0)
+#endif
+
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
 
 static void blas_setup(void)
@@ -47,10 +77,12 @@ void eng_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
 	if (m <= 0 || n <= 0)
 		return;
 	blas_init();
+	BLAS_TIMING_START();
 	cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
 		    trans_b ? CblasTrans : CblasNoTrans, to_blasint(m), to_blasint(n),
 		    to_blasint(k), alpha, a, to_blasint(lda), b, to_blasint(ldb), beta, c,
 		    to_blasint(ldc));
+	BLAS_TIMING_STOP(0);
 }
 
 void eng_sgemv(bool trans, int64_t m, int64_t n, float alpha, const float *a, int64_t lda,
@@ -59,8 +91,10 @@ void eng_sgemv(bool trans, int64_t m, int64_t n, float alpha, const float *a, in
 	if (m <= 0 || n <= 0)
 		return;
 	blas_init();
+	BLAS_TIMING_START();
 	cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, to_blasint(m), to_blasint(n),
 		    alpha, a, to_blasint(lda), x, 1, beta, y, 1);
+	BLAS_TIMING_STOP(1);
 }
 
 const char *eng_blas_core(void)
