@@ -694,34 +694,27 @@ static int infer_pre(struct node *nd, const struct eshape *in, int64_t mb, struc
 	cdhw[0] = p->channels, cdhw[1] = p->depth, cdhw[2] = p->height, cdhw[3] = p->width;
 	switch (p->kind) {
 	case PP_CNN_TO_FF:
+	case PP_CNN3D_TO_FF: {
+		bool is3d = p->kind == PP_CNN3D_TO_FF;
+		int r = is3d ? 5 : 4;
+
 		if (in->rank == 2) {
 			nd->view = true; /* DL4J passes 2-d input through */
 			return 0;
 		}
-		if (in->rank != 4)
-			return node_err(nd, e, -EINVAL, "input %s is not rank 4 (CNN)", s);
-		/* our activations are NCHW; an NHWC flatten is (h, w, c) */
-		rc = check_cfg_dims(nd, in, chw, nm_chw, 3, e);
+		if (in->rank != r)
+			return node_err(nd, e, -EINVAL, "input %s is not rank %d (%s)", s, r,
+					is3d ? "CNN3D" : "CNN");
+		/* our activations are NCHW / NCDHW; an NHWC flatten is (h, w, c) */
+		rc = is3d ? check_cfg_dims(nd, in, cdhw, nm_cdhw, 4, e)
+			  : check_cfg_dims(nd, in, chw, nm_chw, 3, e);
 		if (rc)
 			return rc;
 		o->rank = 2;
 		o->d[1] = inner_of(in, 1);
 		nd->view = !is_nhwc(p);
 		return 0;
-	case PP_CNN3D_TO_FF:
-		if (in->rank == 2) {
-			nd->view = true;
-			return 0;
-		}
-		if (in->rank != 5)
-			return node_err(nd, e, -EINVAL, "input %s is not rank 5 (CNN3D)", s);
-		rc = check_cfg_dims(nd, in, cdhw, nm_cdhw, 4, e);
-		if (rc)
-			return rc;
-		o->rank = 2;
-		o->d[1] = inner_of(in, 1);
-		nd->view = !is_nhwc(p);
-		return 0;
+	}
 	case PP_FF_TO_CNN:
 	case PP_FF_TO_CNN3D: {
 		int r = p->kind == PP_FF_TO_CNN ? 4 : 5;
