@@ -47,12 +47,22 @@ mount_model() {
 		sleep 0.05
 	done
 	MOUNTS="$MOUNTS $mnt"
+	mv "$WORK/daemon.err" "$WORK/daemon.$pid.err"
+	DAEMONS="${DAEMONS:-} $mnt=$pid"
 	return 0
 }
 
+# Unmounts and checks how the daemon ended: exit 0, and no sanitizer report on its stderr
+# (the daemon also runs under ASan/UBSan builds).
 unmount_model() {
 	fusermount3 -u "$1"
 	MOUNTS=$(echo "$MOUNTS" | tr ' ' '\n' | grep -vxF "$1" | tr '\n' ' ')
+	pid=$(echo "${DAEMONS:-}" | tr ' ' '\n' | sed -n "s|^$1=||p" | tail -n 1)
+	[ -n "$pid" ] || return 0
+	wait "$pid" && rc=0 || rc=$?
+	if [ "$rc" != 0 ] || grep -Eq "Sanitizer|runtime error" "$WORK/daemon.$pid.err"; then
+		fail "daemon for $1 exited $rc: $(head -c 2000 "$WORK/daemon.$pid.err")"
+	fi
 }
 
 # Every zip-format model archive: the bundled DL4J test resources, plus ../shared/corpus
