@@ -33,6 +33,7 @@ mount_model() {
 	arch=$1 mnt=$2
 	shift 2
 	mkdir -p "$mnt"
+	rm -f "$WORK/daemon.err" # a new file: the previous daemon keeps its daemon.PID.err
 	"$DL4JFS" -f "$@" "$arch" "$mnt" 2>"$WORK/daemon.err" &
 	pid=$!
 	i=0
@@ -47,7 +48,7 @@ mount_model() {
 		sleep 0.05
 	done
 	MOUNTS="$MOUNTS $mnt"
-	mv "$WORK/daemon.err" "$WORK/daemon.$pid.err"
+	ln "$WORK/daemon.err" "$WORK/daemon.$pid.err" # daemon.err: the latest daemon's stderr
 	DAEMONS="${DAEMONS:-} $mnt=$pid"
 	return 0
 }
