@@ -18,6 +18,7 @@
 
 #include "codec/alloc.h"
 #include "codec/conf.h"
+#include "tests/unit/codec/unzip.h"
 
 #define L	    "org.deeplearning4j.nn.conf.layers."
 #define A	    "org.nd4j.linalg.activations.impl."
@@ -1292,26 +1293,13 @@ static bool have_corpus(void)
 
 static char *slurp_entry(const char *rel, size_t *len)
 {
-	char cmd[2048];
-	size_t cap = 1 << 16, n = 0, got;
-	char *buf = malloc(cap + 1);
-	FILE *f;
+	char path[2048];
+	uint8_t *buf;
 
-	snprintf(cmd, sizeof(cmd), "unzip -p '%s/%s' configuration.json 2>/dev/null",
-		 DLFS_CORPUS_DIR, rel);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap) {
-			cap *= 2;
-			buf = realloc(buf, cap + 1);
-		}
-	}
-	pclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	snprintf(path, sizeof(path), "%s/%s", DLFS_CORPUS_DIR, rel);
+	buf = unzip_member(path, "configuration.json", len);
+	assert_non_null(buf);
+	return (char *)buf;
 }
 
 static struct model *corpus(const char *rel)

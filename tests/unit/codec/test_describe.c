@@ -21,6 +21,7 @@
 #include "codec/alloc.h"
 #include "codec/conf.h"
 #include "codec/describe.h"
+#include "tests/unit/codec/unzip.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -572,39 +573,6 @@ static void test_oom(void **state)
 
 #define CORPUS DLFS_CORPUS_DIR
 
-static unsigned char *unzip_entry(const char *zip, const char *entry, size_t *len)
-{
-	char cmd[1024];
-	unsigned char *buf = NULL;
-	size_t n = 0, cap = 0;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "unzip -p '%s' '%s' 2>/dev/null", zip, entry);
-	f = popen(cmd, "r");
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t got;
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		if (!got)
-			break;
-		n += got;
-	}
-	pclose(f);
-	if (!n) {
-		free(buf);
-		return NULL;
-	}
-	*len = n;
-	return buf;
-}
-
 /* The allocation mode (variant) and element count of an ND4J array's data buffer, read
  * straight from the header (FORMAT.md 2.1), independently of codec/nd4j.c. */
 static int64_t mini_header(const unsigned char *b, size_t len, char *mode, size_t mcap)
@@ -656,8 +624,8 @@ static bool corpus_load(const char *rel, int64_t n_expected, struct corpus_model
 	int64_t n;
 
 	snprintf(path, sizeof(path), "%s/%s", CORPUS, rel);
-	json = unzip_entry(path, "configuration.json", &jlen);
-	coef = unzip_entry(path, "coefficients.bin", &clen);
+	json = unzip_member(path, "configuration.json", &jlen);
+	coef = unzip_member(path, "coefficients.bin", &clen);
 	if (!json || !coef)
 		fail_msg("%s: cannot read entries", rel);
 	memset(&c->f, 0, sizeof(c->f));

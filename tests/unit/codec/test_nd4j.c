@@ -24,6 +24,7 @@
 #include "codec/alloc.h"
 #include "codec/err.h"
 #include "codec/nd4j.h"
+#include "tests/unit/codec/unzip.h"
 #include "codec/tensor.h"
 
 #define CORPUS DLFS_CORPUS_DIR
@@ -267,49 +268,6 @@ static uint8_t *read_whole(const char *path, size_t *len)
 	fclose(f);
 	*len = n;
 	return buf;
-}
-
-/* Reads a command's stdout. */
-static uint8_t *read_cmd(const char *cmd, size_t *len, int *status)
-{
-	FILE *f = popen(cmd, "r");
-	uint8_t *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	assert_non_null(f);
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		if (!got)
-			break;
-		n += got;
-	}
-	*status = pclose(f);
-	*len = n;
-	return buf;
-}
-
-/* Extracts an archive member with the unzip tool (not our zip module). NULL if the
- * archive has no such member (unzip's exit status 11, "no matching files"). */
-static uint8_t *unzip_member(const char *archive, const char *member, size_t *len)
-{
-	char cmd[4096];
-	uint8_t *data;
-	int st;
-
-	assert_null(strchr(archive, '\''));
-	snprintf(cmd, sizeof(cmd), "unzip -p '%s' '%s' 2>/dev/null", archive, member);
-	data = read_cmd(cmd, len, &st);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 11 && *len == 0) {
-		free(data);
-		return NULL;
-	}
-	assert_int_equal(st, 0);
-	return data;
 }
 
 static bool have_corpus(void)

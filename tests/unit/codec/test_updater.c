@@ -19,6 +19,7 @@
 #include "codec/alloc.h"
 #include "codec/conf.h"
 #include "codec/updater.h"
+#include "tests/unit/codec/unzip.h"
 
 /* ------------------------------------------------------------ hand-built models */
 
@@ -640,40 +641,6 @@ static void test_oom(void **state)
 
 #define CORPUS DLFS_CORPUS_DIR
 
-/* Reads a zip entry with unzip -p; returns malloc'd bytes or NULL. */
-static unsigned char *unzip_entry(const char *zip, const char *entry, size_t *len)
-{
-	char cmd[1024];
-	unsigned char *buf = NULL;
-	size_t n = 0, cap = 0;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "unzip -p '%s' '%s' 2>/dev/null", zip, entry);
-	f = popen(cmd, "r");
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t got;
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		if (!got)
-			break;
-		n += got;
-	}
-	pclose(f);
-	if (!n) {
-		free(buf);
-		return NULL;
-	}
-	*len = n;
-	return buf;
-}
-
 /* Minimal ND4J header walk (FORMAT.md 2.1): element count, type and data offset of the
  * data buffer. Independent of codec/nd4j.c. */
 struct mini_arr {
@@ -838,8 +805,8 @@ static void test_corpus(void **state)
 		int64_t covered = 0;
 
 		snprintf(path, sizeof(path), "%s/%s", CORPUS, c->path);
-		json = unzip_entry(path, "configuration.json", &jlen);
-		st = unzip_entry(path, "updaterState.bin", &slen);
+		json = unzip_member(path, "configuration.json", &jlen);
+		st = unzip_member(path, "updaterState.bin", &slen);
 		if (!json || !st)
 			fail_msg("%s: cannot read entries", c->path);
 		assert_int_equal(mini_parse(st, slen, &a), 0);
